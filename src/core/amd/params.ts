@@ -1,0 +1,135 @@
+/**
+ * Tunables of the answering-machine detector.
+ *
+ * Every threshold is physical: times in ms of audio, levels in dB relative to the
+ * adaptive noise floor (or dBFS for absolute guards), tone purity as a ratio. The
+ * defaults come from how people and machines talk on a phone line, not from one corpus:
+ * a person answers with a short phrase (< ~1.5 s) and then waits for the caller; a
+ * machine talks on with pauses between words that rarely reach 0.8 s; a record tone is
+ * a single steady sinusoid of a few hundred ms.
+ */
+export interface AmdParams {
+  /** Give up with verdict 'unknown' if nothing is decided this long after the answer (ms). */
+  deadlineMs: number;
+  /** Silence after a short answer that makes it a human: the person waits for us to talk (ms). */
+  silenceAfterHumanMs: number;
+  /**
+   * Length of one utterance (first speech to latest speech, pauses shorter than
+   * silenceAfterHumanMs bridged) that proves a machine greeting: nobody answers the
+   * phone with a speech this long (ms).
+   */
+  machineSpeechMs: number;
+  /** A burst of energy must last this long to count as speech; shorter is a click or pop (ms). */
+  minSpeechMs: number;
+  /** A frame is speech when its energy is this far above the noise floor (dB). */
+  speechOnDb: number;
+  /** Once in speech, a frame stays speech while this far above the noise floor (hysteresis, dB). */
+  speechOffDb: number;
+  /** Speech must also be louder than this absolute level, so digital silence never looks like speech (dBFS). */
+  minSpeechDbfs: number;
+  /** Window over which the noise floor is the minimum of the smoothed energy (ms). */
+  noiseWindowMs: number;
+  /** Shortest steady tone accepted as a record beep; vowels stay steady for far less (ms). */
+  beepMinMs: number;
+  /** A steady tone longer than this is not a beep (fax, dial or modem tone) (ms). */
+  beepMaxMs: number;
+  /** Lowest beep frequency searched (Hz). */
+  beepMinHz: number;
+  /** Highest beep frequency searched (Hz). */
+  beepMaxHz: number;
+  /**
+   * Energy left after notching out the best single sinusoid, relative to the frame
+   * energy (normalised so white noise gives ~1). A frame is tonal below this; 0.1 means
+   * the tone is ~10 dB above everything else in the frame.
+   */
+  toneResidualMax: number;
+  /** Tone frequency may wander by this fraction of itself and still be the same beep. */
+  toneFreqTolerance: number;
+  /** A beep must be this far above the noise floor (dB). */
+  toneMinDb: number;
+  /** After a 'machine' verdict keep listening for a beep or greeting end at most this long (ms). */
+  beepMaxWaitMs: number;
+  /** Silence after the machine greeting, with no beep, that ends the greeting (ms). */
+  greetingEndSilenceMs: number;
+}
+
+export const defaultAmdParams: AmdParams = Object.freeze({
+  deadlineMs: 6000,
+  silenceAfterHumanMs: 800,
+  machineSpeechMs: 1800,
+  minSpeechMs: 40,
+  speechOnDb: 10,
+  speechOffDb: 6,
+  minSpeechDbfs: -55,
+  noiseWindowMs: 2000,
+  beepMinMs: 200,
+  beepMaxMs: 3000,
+  beepMinHz: 380,
+  beepMaxHz: 2100,
+  toneResidualMax: 0.1,
+  toneFreqTolerance: 0.02,
+  toneMinDb: 10,
+  beepMaxWaitMs: 20000,
+  greetingEndSilenceMs: 2000,
+}) as AmdParams;
+
+type Rule = { min: number; max: number; integer?: boolean };
+
+/** Sane ranges; they reject typos (seconds for ms, dB signs) rather than tune anything. */
+const rules: Record<keyof AmdParams, Rule> = {
+  deadlineMs: { min: 500, max: 60000 },
+  silenceAfterHumanMs: { min: 100, max: 5000 },
+  machineSpeechMs: { min: 200, max: 20000 },
+  minSpeechMs: { min: 0, max: 1000 },
+  speechOnDb: { min: 1, max: 40 },
+  speechOffDb: { min: 0, max: 40 },
+  minSpeechDbfs: { min: -96, max: 0 },
+  noiseWindowMs: { min: 200, max: 30000 },
+  beepMinMs: { min: 20, max: 5000 },
+  beepMaxMs: { min: 20, max: 60000 },
+  beepMinHz: { min: 50, max: 3900 },
+  beepMaxHz: { min: 50, max: 3900 },
+  toneResidualMax: { min: 0.0001, max: 1 },
+  toneFreqTolerance: { min: 0.001, max: 0.5 },
+  toneMinDb: { min: 0, max: 60 },
+  beepMaxWaitMs: { min: 0, max: 600000 },
+  greetingEndSilenceMs: { min: 100, max: 60000 },
+};
+
+export const amdParamNames = Object.keys(rules) as (keyof AmdParams)[];
+
+/**
+ * Check a (partial) parameter object from configuration. Returns a list of problems,
+ * each naming the field; empty when valid. Unknown fields are reported too, since a
+ * misspelt tunable silently falling back to its default is worse than an error.
+ */
+export function validateAmdParams(p: unknown): string[] {
+  const problems: string[] = [];
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) {
+    return ['amd params: expected an object'];
+  }
+  const obj = p as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    const rule = (rules as Record<string, Rule | undefined>)[key];
+    if (!rule) {
+      problems.push(`${key}: unknown parameter`);
+      continue;
+    }
+    const v = obj[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      problems.push(`${key}: must be a finite number, got ${JSON.stringify(v)}`);
+      continue;
+    }
+    if (v < rule.min || v > rule.max) {
+      problems.push(`${key}: ${v} is outside ${rule.min}..${rule.max}`);
+    }
+  }
+  if (problems.length > 0) return problems;
+  const m = { ...defaultAmdParams, ...(obj as Partial<AmdParams>) };
+  if (m.speechOffDb > m.speechOnDb) problems.push('speechOffDb: must not exceed speechOnDb');
+  if (m.beepMinHz >= m.beepMaxHz) problems.push('beepMinHz: must be below beepMaxHz');
+  if (m.beepMinMs >= m.beepMaxMs) problems.push('beepMinMs: must be below beepMaxMs');
+  if (m.machineSpeechMs >= m.deadlineMs) problems.push('machineSpeechMs: must be below deadlineMs');
+  if (m.silenceAfterHumanMs >= m.deadlineMs) problems.push('silenceAfterHumanMs: must be below deadlineMs');
+  return problems;
+}

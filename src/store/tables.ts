@@ -1,0 +1,62 @@
+/** Row types of the database, as kysely sees them. Times are epoch milliseconds. */
+import type { Generated } from 'kysely';
+
+export interface CallTable {
+  id: string;
+  node_id: string;
+  direction: 'inbound' | 'outbound' | 'internal';
+  did: string | null;
+  caller_number: string | null;
+  caller_name: string | null;
+  queue_id: string | null;
+  agent_id: string | null;
+  arrived_at: number;
+  answered_at: number | null;
+  queued_at: number | null;
+  offered_at: number | null;
+  agent_answered_at: number | null;
+  ended_at: number | null;
+  wait_ms: number | null;
+  talk_ms: number | null;
+  /** answered | abandoned | failed | rejected */
+  disposition: string | null;
+  hangup_cause: string | null;
+  /** caller | agent | system */
+  hangup_side: string | null;
+  caller_rtp_in: number | null;
+  caller_rtp_out: number | null;
+  agent_rtp_in: number | null;
+  agent_rtp_out: number | null;
+}
+
+export interface CallEventTable {
+  id: Generated<number>;
+  call_id: string;
+  at: number;
+  type: string;
+  data: string | null;
+}
+
+export interface RegistrationTable {
+  aor: string;
+  contact: string;
+  agent_id: string | null;
+  expires_at: number;
+  source: string;
+  transport: string;
+  user_agent: string | null;
+  registered_at: number;
+}
+
+export interface AgentStateTable {
+  agent_id: string;
+  presence: string;
+  updated_at: number;
+}
+
+export interface Database {
+  calls: CallTable;
+  call_events: CallEventTable;
+  registrations: RegistrationTable;
+  agent_state: AgentStateTable;
+}
