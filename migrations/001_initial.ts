@@ -34,7 +34,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('call_events')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
     .addColumn('call_id', 'varchar(64)', (c) => c.notNull().references('calls.id').onDelete('cascade'))
-    .addColumn('at', 'bigint', (c) => c.notNull())
+    .addColumn('at', 'double precision', (c) => c.notNull()) // fractional ms: sub-ms latencies are measured from it
     .addColumn('type', 'varchar(64)', (c) => c.notNull())
     .addColumn('data', 'text')
     .execute();

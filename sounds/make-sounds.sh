@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates the platform's own sounds (8 kHz mono 16-bit WAV, what FreeSWITCH
+# plays to phone callers without resampling). Needs espeak-ng and sox.
+# The output is committed; run this only to change the sounds.
+set -euo pipefail
+cd "$(dirname "$0")"
+say() { # say FILE "text"
+  espeak-ng -v en-us -s 150 -p 45 -w "/tmp/say.$$.wav" "$2"
+  sox "/tmp/say.$$.wav" -r 8000 -c 1 -b 16 "$1" highpass 200 lowpass 3400 norm -3 pad 0.1 0.2
+  rm -f "/tmp/say.$$.wav"
+}
+say welcome.wav "Thank you for calling. Please hold, and the next available agent will be with you shortly."
+say all-agents-busy.wav "All of our agents are still busy. Please stay on the line."
+say goodbye.wav "We are sorry, nobody can take your call right now. Goodbye."
+# Hold music: a slow four-chord progression of soft sine pads, 32 seconds, looped by local_stream.
+chord() { # chord SECONDS f1 f2 f3
+  sox -n -r 8000 -c 1 -b 16 "/tmp/chord.$$.$5.wav" synth "$1" sine "$2" sine "$3" sine "$4" remix - fade q 0.6 "$1" 0.8 vol 0.25
+}
+chord 8 261.6 329.6 392.0 1   # C
+chord 8 220.0 261.6 329.6 2   # Am
+chord 8 174.6 220.0 261.6 3   # F
+chord 8 196.0 246.9 293.7 4   # G
+sox /tmp/chord.$$.{1,2,3,4}.wav music/moh.wav norm -6
+rm -f /tmp/chord.$$.*.wav

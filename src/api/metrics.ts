@@ -1,0 +1,36 @@
+/** Prometheus metrics (prom-client) for the daemon. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { agentStatus } from '../core/acd/agent.js';
+import type { Router } from '../core/acd/router.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly callsActive = new Gauge({ name: 'cc_calls_active', help: 'Calls in progress', registers: [this.registry] });
+  readonly callsTotal = new Counter({ name: 'cc_calls_total', help: 'Finished calls by disposition', labelNames: ['disposition'], registers: [this.registry] });
+  readonly offerLatency = new Histogram({
+    name: 'cc_offer_latency_seconds',
+    help: 'Queue entry to the INVITE leaving for the agent',
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly dependencyUp = new Gauge({ name: 'cc_dependency_up', help: '1 when a dependency is connected', labelNames: ['dependency'], registers: [this.registry] });
+  readonly registrations = new Gauge({ name: 'cc_registrations', help: 'Registered agent devices', registers: [this.registry] });
+  private readonly agents = new Gauge({ name: 'cc_agents', help: 'Agents by status', labelNames: ['status'], registers: [this.registry] });
+  private readonly waiting = new Gauge({ name: 'cc_queue_waiting', help: 'Calls waiting per queue', labelNames: ['queue'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  agentStatus(router: Router): void {
+    const counts = new Map<string, number>();
+    for (const a of router.agents.values()) counts.set(agentStatus(a), (counts.get(agentStatus(a)) ?? 0) + 1);
+    this.agents.reset();
+    for (const [s, n] of counts) this.agents.set({ status: s }, n);
+  }
+
+  queues(router: Router): void {
+    this.waiting.reset();
+    for (const [id, q] of router.queues) if (!id.startsWith('direct:')) this.waiting.set({ queue: id }, q.waiting.length);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Starts and stops the daemon: configuration, database, the connections to
+ * drachtio-server and FreeSWITCH, the registrar, the contact centre and the
+ * HTTP API. Each connection retries on its own; the daemon serves (and
+ * says what is down in /healthz) whatever the state of its dependencies.
+ */
+import path from 'node:path';
+import Srf from 'drachtio-srf';
+import pino, { type Logger } from 'pino';
+import { ConfigReloader } from '../config/reloader.js';
+import type { Config } from '../config/schema.js';
+import type { Presence } from '../core/acd/agent.js';
+import { EventSocket } from '../media/event-socket.js';
+import { MediaConnection } from '../media/media-server.js';
+import { Registrar } from '../sip/registrar.js';
+import { CallStore } from '../store/calls.js';
+import { migrate, openSqlite, type Db } from '../store/db.js';
+import { buildApi } from '../api/http.js';
+import { Metrics } from '../api/metrics.js';
+import { ContactCentre } from './contact-centre.js';
+import { registrarPolicy } from './policy.js';
+
+export interface Daemon {
+  config: () => Config;
+  centre: ContactCentre;
+  httpAddress: string;
+  reload(): Promise<{ ok: boolean }>;
+  stop(): Promise<void>;
+}
+
+/** Secrets never reach the log, wherever they appear in a logged object. */
+export function makeLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: { paths: ['password', 'secret', '*.password', '*.secret', '*.*.password', '*.*.secret', 'authorization', '*.authorization'], censor: '[redacted]' },
+  });
+}
+
+export async function startDaemon(configDir: string, config: Config, log: Logger = makeLogger(config.daemon.logLevel)): Promise<Daemon> {
+  const reloader = new ConfigReloader(configDir, config, log.child({ component: 'config' }));
+  const current = () => reloader.current;
+
+  const dbFile = path.resolve(config.daemon.dataDir, 'pbx.sqlite');
+  const db: Db = openSqlite(dbFile);
+  const applied = await migrate(db);
+  log.info({ dbFile, applied }, 'database ready');
+  const calls = new CallStore(db, log.child({ component: 'store' }));
+  const metrics = new Metrics();
+
+  // drachtio-server: the control connection reconnects by itself with back-off.
+  const srf = new Srf();
+  let sipUp = false;
+  let sipError = 'not connected yet';
+  srf.on('connect', (err, hostPort) => {
+    if (err) return;
+    sipUp = true;
+    log.info({ hostPort }, 'drachtio-server connected');
+  });
+  srf.on('disconnect' as 'error', () => {
+    if (sipUp) log.warn('drachtio-server connection lost; reconnecting');
+    sipUp = false;
+    sipError = 'connection lost';
+  });
+  srf.on('error', (err) => {
+    sipError = err.message;
+    log.debug({ err: err.message }, 'drachtio-server connection error');
+  });
+  srf.connect({ host: config.drachtio.host, port: config.drachtio.port, secret: config.drachtio.secret });
+
+  const esl = new EventSocket(config.freeswitch.eventSocket, log.child({ component: 'freeswitch' }));
+  esl.start();
+  const fs = config.freeswitch;
+  const media = new MediaConnection(
+    srf,
+    { address: fs.eventSocket.host, port: fs.eventSocket.port, secret: fs.eventSocket.password, listenAddress: fs.listenAddress, listenPort: fs.listenPort, profile: fs.mediaProfile },
+    log.child({ component: 'media' }),
+  );
+  media.start();
+
+  const presence = new Map<string, Presence>(
+    (await db.selectFrom('agent_state').selectAll().execute()).map((r) => [r.agent_id, r.presence as Presence]),
+  );
+  let centre: ContactCentre | undefined;
+  const registrar = new Registrar(registrarPolicy(config), db, log.child({ component: 'registrar' }), (agentId, reachable) =>
+    centre?.feed({ type: 'agent-reachable', agentId, reachable }),
+  );
+  centre = new ContactCentre({ srf, media, esl, registrar, calls, db, metrics, log: log.child({ component: 'calls' }), config: current, nodeId: config.daemon.nodeId }, presence);
+  const restored = await registrar.restore();
+  log.info({ restored }, 'registrations restored');
+
+  const s = srf as unknown as Record<string, (h: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void) => void>;
+  s.register!((req, res) => registrar.handle(req, res));
+  s.options!((_req, res) => res.send(200));
+  srf.invite((req, res) => {
+    centre!.handleInvite(req, res).catch((err: Error) => {
+      log.error({ err: err.message }, 'inbound call failed');
+      if (!res.finalResponseSent) res.send(500);
+    });
+  });
+
+  reloader.on('change', (next) => {
+    registrar.setPolicy(registrarPolicy(next));
+    centre!.reconfigure(next);
+    if (next.daemon.logLevel !== log.level) log.level = next.daemon.logLevel;
+  });
+  reloader.start();
+
+  const api = buildApi({
+    log,
+    metrics,
+    calls,
+    router: () => centre!.router,
+    location: registrar.location,
+    usernameOf: (id) => current().agents[id]?.sip.username,
+    health: () => {
+      const deps = [
+        { name: 'drachtio', up: sipUp, detail: sipUp ? undefined : sipError },
+        { name: 'freeswitch', up: esl.up, detail: esl.up ? undefined : esl.lastError },
+        { name: 'media', up: media.up, detail: media.up ? undefined : media.lastError },
+        { name: 'database', up: true },
+      ];
+      for (const dep of deps) metrics.dependencyUp.set({ dependency: dep.name }, dep.up ? 1 : 0);
+      return deps;
+    },
+  });
+  const httpAddress = await api.listen({ host: config.daemon.http.host, port: config.daemon.http.port });
+  log.info({ httpAddress }, 'daemon started');
+
+  return {
+    config: current,
+    centre,
+    httpAddress,
+    reload: () => reloader.reload('api'),
+    async stop() {
+      reloader.stop();
+      centre!.stop();
+      registrar.stop();
+      await api.close();
+      media.stop();
+      esl.stop();
+      srf.disconnect();
+      await calls.flush();
+      await db.destroy();
+      log.info('daemon stopped');
+    },
+  };
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * pbx — the daemon's command line.
+ *   pbx run [--config DIR]          start the daemon
+ *   pbx config check [DIR]          validate a configuration directory without starting
+ *   pbx drachtio-args [DIR]         print drachtio-server's flags for the configured transports
+ */
+import { loadConfigDir, formatConfigError } from '../config/load.js';
+import { drachtioArgs } from '../sip/drachtio-args.js';
+import { makeLogger, startDaemon } from '../app/daemon.js';
+
+const DEFAULT_DIR = process.env.PBX_CONFIG_DIR ?? 'config';
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  const flagDir = (() => {
+    const i = rest.indexOf('--config');
+    return i >= 0 ? rest[i + 1] : undefined;
+  })();
+  switch (verb) {
+    case 'config': {
+      if (rest[0] !== 'check') return usage();
+      const dir = rest[1] ?? flagDir ?? DEFAULT_DIR;
+      const r = await loadConfigDir(dir);
+      if (!r.ok) {
+        for (const e of r.errors) console.error(formatConfigError(e));
+        console.error(`${r.errors.length} problem(s) in ${dir}`);
+        return 1;
+      }
+      console.log(`${dir}: OK (${r.files.length} files, ${Object.keys(r.config.agents).length} agents, ${Object.keys(r.config.queues).length} queues, ${Object.keys(r.config.numbers).length} numbers)`);
+      return 0;
+    }
+    case 'drachtio-args': {
+      const dir = rest[0] ?? flagDir ?? DEFAULT_DIR;
+      const r = await loadConfigDir(dir);
+      if (!r.ok) {
+        for (const e of r.errors) console.error(formatConfigError(e));
+        return 1;
+      }
+      console.log(drachtioArgs(r.config).map((a) => (/[\s;"]/.test(a) ? `'${a}'` : a)).join(' '));
+      return 0;
+    }
+    case 'run': {
+      const dir = flagDir ?? rest[0] ?? DEFAULT_DIR;
+      const r = await loadConfigDir(dir);
+      if (!r.ok) {
+        for (const e of r.errors) console.error(formatConfigError(e));
+        console.error('not starting: the configuration is invalid');
+        return 1;
+      }
+      const log = makeLogger(r.config.daemon.logLevel);
+      const daemon = await startDaemon(dir, r.config, log);
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          log.info({ sig }, 'stopping');
+          void daemon.stop().then(resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      return 0;
+    }
+    default:
+      return usage();
+  }
+}
+
+function usage(): number {
+  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx drachtio-args [DIR]');
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err.stack ?? err.message);
+    process.exit(1);
+  },
+);
