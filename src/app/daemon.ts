@@ -29,11 +29,12 @@ export interface Daemon {
 }
 
 /** Secrets never reach the log, wherever they appear in a logged object. */
-export function makeLogger(level: string): Logger {
-  return pino({
+export function makeLogger(level: string, destination?: string): Logger {
+  const options = {
     level,
     redact: { paths: ['password', 'secret', '*.password', '*.secret', '*.*.password', '*.*.secret', 'authorization', '*.authorization'], censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, pino.destination({ dest: destination, sync: false })) : pino(options);
 }
 
 export async function startDaemon(configDir: string, config: Config, log: Logger = makeLogger(config.daemon.logLevel)): Promise<Daemon> {

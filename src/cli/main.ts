@@ -3,7 +3,8 @@
  * pbx — the daemon's command line.
  *   pbx run [--config DIR]          start the daemon
  *   pbx config check [DIR]          validate a configuration directory without starting
- *   pbx drachtio-args [DIR]         print drachtio-server's flags for the configured transports
+ *   pbx drachtio-args [DIR] [--lines]  print drachtio-server's flags for the configured transports
+ *                                   (--lines: one raw argument per line, for `$(cat file)` in a shell)
  */
 import { loadConfigDir, formatConfigError } from '../config/load.js';
 import { drachtioArgs } from '../sip/drachtio-args.js';
@@ -31,13 +32,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'drachtio-args': {
-      const dir = rest[0] ?? flagDir ?? DEFAULT_DIR;
+      const dir = rest.find((a) => !a.startsWith('--')) ?? flagDir ?? DEFAULT_DIR;
       const r = await loadConfigDir(dir);
       if (!r.ok) {
         for (const e of r.errors) console.error(formatConfigError(e));
         return 1;
       }
-      console.log(drachtioArgs(r.config).map((a) => (/[\s;"]/.test(a) ? `'${a}'` : a)).join(' '));
+      const args = drachtioArgs(r.config);
+      console.log(rest.includes('--lines') ? args.join('\n') : args.map((a) => (/[\s;"]/.test(a) ? `'${a}'` : a)).join(' '));
       return 0;
     }
     case 'run': {
@@ -66,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function usage(): number {
-  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx drachtio-args [DIR]');
+  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx drachtio-args [DIR] [--lines]');
   return 2;
 }
 

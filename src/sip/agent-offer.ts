@@ -15,7 +15,7 @@
  */
 import type Srf from 'drachtio-srf';
 import type { Binding } from './location.js';
-import { proxyFor } from './registrar.js';
+import { natProxyFor } from './registrar.js';
 
 export interface AnsweredOffer {
   /** The device's SDP offer from its 200 OK. */
@@ -84,7 +84,7 @@ export function ringAgent(
     srf
       .createUAC(
         b.contact,
-        { headers, proxy: proxyFor(b), noAck: true } as unknown as Srf.CreateUACOptions,
+        { headers, noAck: true, ...(natProxyFor(b) ? { proxy: natProxyFor(b) } : {}) } as unknown as Srf.CreateUACOptions,
         {
           cbRequest: (req: Srf.SrfRequest) => {
             fork.req = req;

@@ -5,7 +5,8 @@
 import type { Config } from '../config/schema.js';
 
 export function drachtioArgs(config: Config): string[] {
-  const args: string[] = [];
+  // --noconfig: the YAML configuration is the only source; drachtio's own XML file is not read.
+  const args: string[] = ['--noconfig'];
   for (const t of config.sip.transports) {
     const scheme = t.protocol === 'tls' || t.protocol === 'wss' ? 'sips' : 'sip';
     const host = t.address.includes(':') ? `[${t.address}]` : t.address;

@@ -147,11 +147,17 @@ export class Registrar {
   }
 }
 
-/** Where to send requests for a binding: its source address (NAT-safe), as a SIP URI for drachtio's `proxy` option. */
-export function proxyFor(b: Binding): string {
+/**
+ * Where to send requests for a binding when the device is behind NAT: its
+ * source address, as a SIP URI for drachtio's `proxy` option. A Contact whose
+ * host is the address the REGISTER came from is reachable as it stands.
+ */
+export function natProxyFor(b: Binding): string | undefined {
   const [transport, ...hostPort] = b.source.split(':');
   const port = hostPort.pop();
   const host = hostPort.join(':');
+  const contactHost = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;>]+)/.exec(b.contact)?.[1]?.replace(/^\[|\]$/g, '');
+  if (contactHost === host) return undefined;
   const h = host.includes(':') ? `[${host}]` : host;
   return `sip:${h}:${port};transport=${transport}`;
 }

@@ -1,0 +1,276 @@
+/**
+ * The real stack for tests and benchmarks: FreeSWITCH with the project's own
+ * freeswitch-conf/, dialplans/ and sounds/, drachtio-server with the flags
+ * `pbx drachtio-args` derives from the config, and the daemon, all on
+ * loopback in a temporary run directory; SIPp drives them.
+ *
+ * Binaries are found through FREESWITCH_BIN, DRACHTIO_BIN and SIPP_BIN, else
+ * on PATH as `freeswitch`, `drachtio` and `sipp`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigDir } from '../../src/config/load.js';
+import { drachtioArgs } from '../../src/sip/drachtio-args.js';
+import { makeLogger, startDaemon, type Daemon } from '../../src/app/daemon.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SIPP_DIR = path.join(REPO, 'test/sipp');
+
+export interface Binaries {
+  freeswitch: string;
+  drachtio: string;
+  sipp: string;
+}
+
+function which(name: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  const p = r.stdout.trim();
+  return r.status === 0 && p ? p : undefined;
+}
+
+/** The binaries, or one line naming what is missing. */
+export function findStack(): { ok: true; bins: Binaries } | { ok: false; missing: string } {
+  const find = (env: string, name: string) => {
+    const v = process.env[env];
+    if (v) return existsSync(v) ? v : undefined;
+    return which(name);
+  };
+  const bins = { freeswitch: find('FREESWITCH_BIN', 'freeswitch'), drachtio: find('DRACHTIO_BIN', 'drachtio'), sipp: find('SIPP_BIN', 'sipp') };
+  const missing = [
+    !bins.freeswitch && 'FreeSWITCH (set FREESWITCH_BIN or put freeswitch on PATH)',
+    !bins.drachtio && 'drachtio-server (set DRACHTIO_BIN or put drachtio on PATH)',
+    !bins.sipp && 'SIPp (apt-get install sip-tester, or set SIPP_BIN)',
+  ].filter(Boolean);
+  if (missing.length) return { ok: false, missing: `real-stack test skipped: ${missing.join('; ')} not found` };
+  return { ok: true, bins: bins as Binaries };
+}
+
+export const PORTS = { drachtioSip: 15060, drachtioAdmin: 19022, eslPort: 18021, fsSip: 15080, rtpStart: 30000, rtpEnd: 30999 };
+
+export interface AgentSpec {
+  id: string;
+  user: string;
+  password: string;
+}
+
+export interface StackOptions {
+  agents?: number;
+  queueYaml?: string;
+  numbersYaml?: string;
+  logLevel?: string;
+}
+
+export interface Stack {
+  dir: string;
+  configDir: string;
+  daemon: Daemon;
+  agents: AgentSpec[];
+  bins: Binaries;
+  http(pathname: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export function testAgents(n: number): AgentSpec[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `agent${i + 1}`, user: String(1001 + i), password: `pw-${1001 + i}-secret` }));
+}
+
+export function writeConfig(dir: string, agents: AgentSpec[], opts: StackOptions): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'daemon.yaml'),
+    `daemon:
+  http: { host: 127.0.0.1, port: 0 }
+  dataDir: ${path.join(dir, '..', 'data')}
+  logLevel: ${opts.logLevel ?? 'info'}
+freeswitch:
+  eventSocket: { host: 127.0.0.1, port: ${PORTS.eslPort}, password: ClueCon }
+  listenAddress: 127.0.0.1
+drachtio: { host: 127.0.0.1, port: ${PORTS.drachtioAdmin}, secret: cymru }
+sip:
+  domain: test.local
+  transports:
+    - { protocol: udp, address: 127.0.0.1, port: ${PORTS.drachtioSip} }
+    - { protocol: tcp, address: 127.0.0.1, port: ${PORTS.drachtioSip} }
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'agents.yaml'),
+    `agents:\n${agents.map((a) => `  ${a.id}:\n    name: Agent ${a.user}\n    extension: "${a.user}"\n    sip: { username: "${a.user}", password: "${a.password}" }\n`).join('')}`,
+  );
+  writeFileSync(
+    path.join(dir, 'queues.yaml'),
+    opts.queueYaml ??
+      `queues:\n  support:\n    members: [${agents.map((a) => a.id).join(', ')}]\n    offerTimeoutSec: 10\n    wrapUpSec: 0\n    missedBackoffSec: 2\n`,
+  );
+  writeFileSync(path.join(dir, 'numbers.yaml'), opts.numbersYaml ?? `numbers:\n  "+15550100":\n    route: { queue: support }\n`);
+}
+
+function waitPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = createConnection({ host: '127.0.0.1', port }, () => {
+        s.end();
+        resolve();
+      });
+      s.on('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function stopProcess(p: ChildProcess | undefined, graceMs = 3_000): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => p.kill('SIGKILL'), graceMs);
+    p.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    p.kill('SIGTERM');
+  });
+}
+
+/** Starts FreeSWITCH and drachtio-server (not the daemon) in a fresh run directory. */
+export async function startServers(bins: Binaries, dir: string, drachtioFlags: string[]): Promise<{ stop(): Promise<void>; fs: ChildProcess; drachtio: ChildProcess }> {
+  const run = (sub: string) => {
+    const p = path.join(dir, 'fs', sub);
+    mkdirSync(p, { recursive: true });
+    return p;
+  };
+  const fsLog = openSync(path.join(dir, 'freeswitch.out'), 'a');
+  const fs = spawn(
+    bins.freeswitch,
+    ['-nonat', '-nc', '-nf', '-conf', path.join(REPO, 'freeswitch-conf'), '-sounds', path.join(REPO, 'sounds'), '-log', run('log'), '-db', run('db'), '-run', run('run'), '-temp', run('tmp'), '-storage', run('storage'), '-recordings', run('recordings'), '-cache', run('cache'), '-certs', run('certs')],
+    {
+      stdio: ['ignore', fsLog, fsLog],
+      env: {
+        ...process.env,
+        FREESWITCH_ESL_PORT: String(PORTS.eslPort),
+        FREESWITCH_SIP_PORT: String(PORTS.fsSip),
+        FREESWITCH_RTP_START: String(PORTS.rtpStart),
+        FREESWITCH_RTP_END: String(PORTS.rtpEnd),
+      },
+    },
+  );
+  const dLog = openSync(path.join(dir, 'drachtio.out'), 'a');
+  const drachtio = spawn(bins.drachtio, ['--stdout', '--loglevel', 'info', '--sofia-loglevel', '3', ...drachtioFlags], { stdio: ['ignore', dLog, dLog] });
+  const stop = async () => {
+    await Promise.all([stopProcess(drachtio), stopProcess(fs, 8_000)]);
+  };
+  try {
+    await Promise.all([waitPort(PORTS.eslPort, 30_000), waitPort(PORTS.drachtioAdmin, 15_000)]);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}; see ${dir}/freeswitch.out and drachtio.out`);
+  }
+  return { stop, fs, drachtio };
+}
+
+export async function startStack(bins: Binaries, opts: StackOptions = {}): Promise<Stack> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-stack-'));
+  const configDir = path.join(dir, 'config');
+  const agents = testAgents(opts.agents ?? 1);
+  writeConfig(configDir, agents, opts);
+  const loaded = await loadConfigDir(configDir);
+  if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.errors)}`);
+  const servers = await startServers(bins, dir, drachtioArgs(loaded.config));
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon(configDir, loaded.config, makeLogger(opts.logLevel ?? 'info', path.join(dir, 'daemon.log')));
+  } catch (err) {
+    await servers.stop();
+    throw err;
+  }
+  const http = async (pathname: string) => {
+    const res = await fetch(`${daemon.httpAddress}${pathname}`);
+    return res.json() as Promise<unknown>;
+  };
+  try {
+    await waitFor(
+      'the daemon to report every dependency up',
+      async () => {
+        const h = (await http('/healthz')) as { status: string };
+        return h.status === 'ok' ? h : undefined;
+      },
+      30_000,
+      200,
+    );
+  } catch (err) {
+    await daemon.stop();
+    await servers.stop();
+    throw new Error(`${(err as Error).message}; logs in ${dir}`);
+  }
+  return {
+    dir,
+    configDir,
+    daemon,
+    agents,
+    bins,
+    http,
+    async stop() {
+      await daemon.stop();
+      await servers.stop();
+      if (!process.env.KEEP_STACK_DIR) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SippResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a SIPp scenario to completion (client side). */
+export function runSipp(bins: Binaries, args: string[], cwd: string, timeoutMs = 60_000): Promise<SippResult> {
+  return new Promise((resolve) => {
+    const p = spawn(bins.sipp, ['-nostdin', ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts a SIPp server scenario (an agent's phone) in the background. */
+export function startSipp(bins: Binaries, args: string[], cwd: string): { proc: ChildProcess; stop(): Promise<void>; output(): string } {
+  const proc = spawn(bins.sipp, ['-nostdin', ...args], { cwd });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return { proc, stop: () => stopProcess(proc, 2_000), output: () => out };
+}
+
+/** Registers an agent's device whose calls go to a SIPp answering on contactPort. */
+export function registerAgent(stack: Stack, agent: AgentSpec, contactPort: number, expires = 300): Promise<SippResult> {
+  return runSipp(
+    stack.bins,
+    [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'agent-register.xml'), '-m', '1', '-p', String(contactPort + 500), '-au', agent.user, '-ap', agent.password, '-key', 'user', agent.user, '-key', 'domain', 'test.local', '-key', 'contact_port', String(contactPort), '-key', 'expires', String(expires), '-timeout', '10s', '-timeout_error'],
+    stack.dir,
+    15_000,
+  );
+}

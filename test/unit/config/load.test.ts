@@ -1,0 +1,96 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import t from 'tap';
+import { loadConfigDir, parseConfigTexts } from '../../../src/config/load.js';
+import { ConfigReloader } from '../../../src/config/reloader.js';
+
+const EXAMPLE = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../../config');
+
+function copyExample(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-config-'));
+  cpSync(EXAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+t.test('the shipped example configuration is valid and gets its defaults', async (t) => {
+  const r = await loadConfigDir(EXAMPLE, {});
+  if (!r.ok) return t.fail(JSON.stringify(r.errors));
+  t.equal(r.config.daemon.http.port, 8080);
+  t.equal(r.config.queues.sales!.offerTimeoutSec, 18, 'queue default applied');
+  t.equal(r.config.agents.bob!.initialPresence, 'standby');
+});
+
+t.test('a typo in a queue field names the file, line and field', async (t) => {
+  const dir = copyExample();
+  const file = path.join(dir, 'queues.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('wrapUpSec: 5', 'wrapupSec: 5'));
+  const r = await loadConfigDir(dir, {});
+  t.notOk(r.ok);
+  if (r.ok) return;
+  t.equal(r.errors.length, 1);
+  const e = r.errors[0]!;
+  t.equal(e.file, file);
+  t.equal(e.field, 'queues.support.wrapupSec');
+  const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('wrapupSec')) + 1;
+  t.equal(e.line, line);
+  t.match(e.message, /unknown field "wrapupSec" \(did you mean "wrapUpSec"\?\)/);
+});
+
+t.test('wrong types, bad references and duplicates across files are all reported', async (t) => {
+  const r = parseConfigTexts([
+    { file: 'a.yaml', text: 'sip:\n  domain: x\n  transports: [{ protocol: udp, port: 5060 }]\nqueues:\n  q1:\n    members: [nobody]\n    offerTimeoutSec: soon\n' },
+    { file: 'b.yaml', text: 'queues:\n  q1:\n    members: []\nnumbers:\n  "+1555":\n    route: { queue: missing }\n' },
+  ]);
+  t.notOk(r.ok);
+  if (r.ok) return;
+  t.same(r.errors.map((e) => `${e.file}:${e.line} ${e.field}`), ['b.yaml:2 queues.q1']);
+  t.match(r.errors[0]!.message, /already defined in a\.yaml:5/);
+
+  const r2 = parseConfigTexts([{ file: 'a.yaml', text: 'sip:\n  domain: x\n  transports: [{ protocol: udp, port: 5060 }]\nqueues:\n  q1:\n    members: [nobody]\n    offerTimeoutSec: soon\nnumbers:\n  "+1555":\n    route: { queue: missing }\n' }]);
+  t.notOk(r2.ok);
+  if (r2.ok) return;
+  t.same(r2.errors.map((e) => `${e.line} ${e.field}`).sort(), ['7 queues.q1.offerTimeoutSec']);
+  const r3 = parseConfigTexts([{ file: 'a.yaml', text: 'sip:\n  domain: x\n  transports: [{ protocol: udp, port: 5060 }]\nqueues:\n  q1:\n    members: [nobody]\nnumbers:\n  "+1555":\n    route: { queue: missing }\n' }]);
+  t.notOk(r3.ok);
+  if (r3.ok) return;
+  t.same(r3.errors.map((e) => `${e.line} ${e.field}`), ['6 queues.q1.members.0', '9 numbers.+1555.route.queue']);
+});
+
+t.test('YAML syntax errors and missing environment variables are positioned', async (t) => {
+  const r = parseConfigTexts([{ file: 'x.yaml', text: 'sip:\n  domain: [unclosed\n' }]);
+  t.notOk(r.ok);
+  if (!r.ok) t.equal(r.errors[0]!.file, 'x.yaml');
+  const r2 = parseConfigTexts([{ file: 'y.yaml', text: 'drachtio:\n  secret: ${NOPE_SECRET}\n' }], {});
+  t.notOk(r2.ok);
+  if (!r2.ok) {
+    t.equal(r2.errors[0]!.line, 2);
+    t.match(r2.errors[0]!.message, /NOPE_SECRET is not set/);
+  }
+  const r3 = parseConfigTexts([{ file: 'z.yaml', text: 'sip:\n  domain: ${D:-fallback.local}\n  transports: [{ protocol: udp, port: "${P}" }]\n' }], { P: '5070' });
+  t.ok(r3.ok);
+  if (r3.ok) {
+    t.equal(r3.config.sip.domain, 'fallback.local');
+    t.equal(r3.config.sip.transports[0]!.port, 5070, 'a port from the environment becomes a number');
+  }
+});
+
+t.test('an invalid edit is rejected and the running configuration stays in force', async (t) => {
+  const dir = copyExample();
+  const first = await loadConfigDir(dir, {});
+  if (!first.ok) return t.fail('example invalid');
+  const reloader = new ConfigReloader(dir, first.config, pino({ level: 'silent' }), {});
+  const file = path.join(dir, 'queues.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('offerTimeoutSec: 18', 'offerTimeoutSec: -4'));
+  const bad = await reloader.reload('test');
+  t.notOk(bad.ok);
+  t.equal(bad.errors[0]!.field, 'queues.support.offerTimeoutSec');
+  t.equal(reloader.current, first.config, 'the previous configuration object is still current');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('offerTimeoutSec: -4', 'offerTimeoutSec: 25'));
+  let changed = 0;
+  reloader.on('change', () => changed++);
+  t.ok((await reloader.reload('test')).ok);
+  t.equal(reloader.current.queues.support!.offerTimeoutSec, 25);
+  t.equal(changed, 1);
+});
