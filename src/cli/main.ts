@@ -3,11 +3,10 @@
  * pbx — the daemon's command line.
  *   pbx run [--config DIR]          start the daemon
  *   pbx config check [DIR]          validate a configuration directory without starting
- *   pbx drachtio-args [DIR] [--lines]  print drachtio-server's flags for the configured transports
- *                                   (--lines: one raw argument per line, for `$(cat file)` in a shell)
+ *   pbx drachtio-conf [DIR]         print drachtio-server's configuration file for the configured transports
  */
 import { loadConfigDir, formatConfigError } from '../config/load.js';
-import { drachtioArgs } from '../sip/drachtio-args.js';
+import { drachtioConf } from '../sip/drachtio-conf.js';
 import { makeLogger, startDaemon } from '../app/daemon.js';
 
 const DEFAULT_DIR = process.env.PBX_CONFIG_DIR ?? 'config';
@@ -31,15 +30,14 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${dir}: OK (${r.files.length} files, ${Object.keys(r.config.agents).length} agents, ${Object.keys(r.config.queues).length} queues, ${Object.keys(r.config.numbers).length} numbers)`);
       return 0;
     }
-    case 'drachtio-args': {
-      const dir = rest.find((a) => !a.startsWith('--')) ?? flagDir ?? DEFAULT_DIR;
+    case 'drachtio-conf': {
+      const dir = rest[0] ?? flagDir ?? DEFAULT_DIR;
       const r = await loadConfigDir(dir);
       if (!r.ok) {
         for (const e of r.errors) console.error(formatConfigError(e));
         return 1;
       }
-      const args = drachtioArgs(r.config);
-      console.log(rest.includes('--lines') ? args.join('\n') : args.map((a) => (/[\s;"]/.test(a) ? `'${a}'` : a)).join(' '));
+      process.stdout.write(drachtioConf(r.config));
       return 0;
     }
     case 'run': {
@@ -68,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function usage(): number {
-  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx drachtio-args [DIR] [--lines]');
+  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx drachtio-conf [DIR]');
   return 2;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The real stack for tests and benchmarks: FreeSWITCH with the project's own
  * freeswitch-conf/, dialplans/ and sounds/, drachtio-server with the flags
- * `pbx drachtio-args` derives from the config, and the daemon, all on
+ * `pbx drachtio-conf` derives from the config, and the daemon, all on
  * loopback in a temporary run directory; SIPp drives them.
  *
  * Binaries are found through FREESWITCH_BIN, DRACHTIO_BIN and SIPP_BIN, else
@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigDir } from '../../src/config/load.js';
-import { drachtioArgs } from '../../src/sip/drachtio-args.js';
+import { drachtioConf } from '../../src/sip/drachtio-conf.js';
 import { makeLogger, startDaemon, type Daemon } from '../../src/app/daemon.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -150,7 +150,7 @@ function stopProcess(p: ChildProcess | undefined, graceMs = 3_000): Promise<void
 }
 
 /** Starts FreeSWITCH and drachtio-server (not the daemon) in a fresh run directory. */
-export async function startServers(bins: Binaries, dir: string, drachtioFlags: string[]): Promise<{ stop(): Promise<void>; fs: ChildProcess; drachtio: ChildProcess }> {
+export async function startServers(bins: Binaries, dir: string, drachtioXml: string): Promise<{ stop(): Promise<void>; fs: ChildProcess; drachtio: ChildProcess }> {
   const run = (sub: string) => {
     const p = path.join(dir, 'fs', sub);
     mkdirSync(p, { recursive: true });
@@ -172,7 +172,9 @@ export async function startServers(bins: Binaries, dir: string, drachtioFlags: s
     },
   );
   const dLog = openSync(path.join(dir, 'drachtio.out'), 'a');
-  const drachtio = spawn(bins.drachtio, ['--stdout', '--loglevel', 'info', '--sofia-loglevel', '3', ...drachtioFlags], { stdio: ['ignore', dLog, dLog] });
+  const drachtioFile = path.join(dir, 'drachtio.conf.xml');
+  writeFileSync(drachtioFile, drachtioXml, { mode: 0o600 });
+  const drachtio = spawn(bins.drachtio, ['-f', drachtioFile], { stdio: ['ignore', dLog, dLog] });
   const stop = async () => {
     await Promise.all([stopProcess(drachtio), stopProcess(fs, 8_000)]);
   };
@@ -192,7 +194,7 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
   writeConfig(configDir, agents, opts);
   const loaded = await loadConfigDir(configDir);
   if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.errors)}`);
-  const servers = await startServers(bins, dir, drachtioArgs(loaded.config));
+  const servers = await startServers(bins, dir, drachtioConf(loaded.config));
   let daemon: Daemon;
   try {
     daemon = await startDaemon(configDir, loaded.config, makeLogger(opts.logLevel ?? 'info', path.join(dir, 'daemon.log')));
