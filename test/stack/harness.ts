@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigDir } from '../../src/config/load.js';
 import { drachtioConf } from '../../src/sip/drachtio-conf.js';
 import { makeLogger, startDaemon, type Daemon } from '../../src/app/daemon.js';
+import { writeToneWav } from '../support/audio.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SIPP_DIR = path.join(REPO, 'test/sipp');
@@ -265,6 +266,14 @@ export function startSipp(bins: Binaries, args: string[], cwd: string): { proc: 
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   return { proc, stop: () => stopProcess(proc, 2_000), output: () => out };
+}
+
+/** A working directory for one SIPp peer, holding the audio.wav its rtp_stream plays (a tone of freqHz). */
+export function peerDir(stack: Stack, name: string, freqHz: number, seconds = 2): string {
+  const d = path.join(stack.dir, name);
+  mkdirSync(d, { recursive: true });
+  writeToneWav(path.join(d, 'audio.wav'), freqHz, seconds);
+  return d;
 }
 
 /** Registers an agent's device whose calls go to a SIPp answering on contactPort. */

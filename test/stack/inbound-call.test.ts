@@ -5,8 +5,7 @@
  */
 import path from 'node:path';
 import t from 'tap';
-import { findStack, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
-import { writeToneWav } from '../support/audio.js';
+import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
 
 const found = findStack();
 
@@ -36,10 +35,11 @@ t.test('a caller reaches a registered agent through the queue, with audio both w
   if (!found.ok) return;
   const stack: Stack = await startStack(found.bins);
   t.teardown(() => stack.stop());
-  writeToneWav(path.join(stack.dir, 'caller.wav'), 440, 2);
-  writeToneWav(path.join(stack.dir, 'agent.wav'), 880, 2);
+  // SIPp's rtp_stream plays audio.wav from its working directory: one directory per peer.
+  const callerDir = peerDir(stack, 'caller', 440);
+  const agentDir = peerDir(stack, 'agent', 880);
 
-  const phone = startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '300', '-key', 'audio', 'agent.wav'], stack.dir);
+  const phone = startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '300'], agentDir);
   t.teardown(() => phone.stop());
 
   const reg = await registerAgent(stack, stack.agents[0]!, 16000);
@@ -50,11 +50,11 @@ t.test('a caller reaches a registered agent through the queue, with audio both w
 
   const caller = await runSipp(
     found.bins,
-    [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '16400', '-m', '1', '-d', '3000', '-key', 'audio', 'caller.wav', '-timeout', '30s', '-timeout_error'],
-    stack.dir,
+    [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '16400', '-m', '1', '-d', '3000', '-timeout', '30s', '-timeout_error'],
+    callerDir,
     40_000,
   );
-  t.equal(caller.code, 0, `caller's call completes${caller.code ? `: ${caller.stdout.slice(-800)}` : ''}`);
+  t.equal(caller.code, 0, `caller's call completes${caller.code ? `: ${caller.stderr.slice(-800)} ${caller.stdout.slice(-800)}` : ''}`);
 
   const row = await waitFor('the call record to close with RTP counters', async () => {
     const list = (await stack.http('/api/calls?limit=5')) as { calls: CallRow[] };
