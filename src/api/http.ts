@@ -27,7 +27,8 @@ export interface ApiDeps {
 }
 
 export function buildApi(d: ApiDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: d.log.child({ component: 'http' }), disableRequestLogging: true }) as unknown as FastifyInstance;
+  // A warn-level child: request lines stay out of the log, errors stay in.
+  const app = Fastify({ loggerInstance: d.log.child({ component: 'http' }, { level: 'warn' }) }) as unknown as FastifyInstance;
 
   app.get('/healthz', async (_req, reply) => {
     const deps = d.health();

@@ -29,8 +29,6 @@ import type { Db } from '../store/db.js';
 import type { Metrics } from '../api/metrics.js';
 import { directQueueId, routerPolicy } from './policy.js';
 
-const CODECS = ['PCMU', 'PCMA'];
-
 interface LiveCall {
   id: string;
   did: string;
@@ -140,7 +138,7 @@ export class ContactCentre {
       if (!call.caller) this.finish(call, { side: 'caller', cause: 'ORIGINATOR_CANCEL', disposition: 'abandoned' });
     });
     try {
-      const leg = await ms.connectCaller(req, res, { codecs: CODECS });
+      const leg = await ms.connectCaller(req, res);
       if (call.ended) {
         void leg.dialog.destroy();
         void leg.endpoint.destroy().catch(() => undefined);
@@ -292,7 +290,7 @@ export class ContactCentre {
     this.d.calls.update(call.id, { agent_id: agentId, agent_answered_at: call.agent.answeredAt, wait_ms: call.agent.answeredAt - (call.queuedAt ?? call.arrivedAt) });
     try {
       if (!ms || !call.caller) throw new Error('media server unavailable');
-      const ep = await ms.createEndpoint({ remoteSdp: answer.sdp, codecs: CODECS });
+      const ep = await ms.createEndpoint({ remoteSdp: answer.sdp });
       call.agent.ep = ep;
       this.legs.set(ep.uuid, { callId: call.id, leg: 'agent' });
       const dialog = await answer.ack(ep.local.sdp);

@@ -6,7 +6,8 @@
  *                 speech >= minSpeechMs
  *   WAITING ─────────────────────────────▶ UTTERANCE
  *     │  ▲                                  │   │  pauses < silenceAfterHumanMs are
- *     │  └ (short blips ignored)            │   │  bridged; the utterance keeps growing
+ *     │  ├ (short blips ignored)            │   │  bridged; the utterance keeps growing
+ *     │  └─ "speech" turns out to be a steady louder background (VAD) ◀─┘
  *     │                                     │   │
  *     │ t >= deadlineMs                     │   └─ silence >= silenceAfterHumanMs
  *     ▼                                     │      (utterance < machineSpeechMs)
@@ -34,6 +35,11 @@ import type { ToneUpdate } from './tone.js';
 
 export type AmdVerdict = 'human' | 'machine' | 'unknown';
 
+/**
+ * Detector output. Verdict reasons: 'long-speech' and 'beep' (machine),
+ * 'short-answer-then-silence' (human), 'no-speech', 'undecided-at-deadline' and
+ * 'end-of-stream' (unknown). All times are ms of audio from the start of the stream.
+ */
 export type AmdEvent =
   | { type: 'verdict'; verdict: AmdVerdict; reason: string; atMs: number }
   | { type: 'beep'; startMs: number; endMs: number; freqHz: number }
@@ -123,6 +129,24 @@ export class AmdClassifier {
     }
     if (nowMs >= this.p.deadlineMs) {
       this.decide('unknown', this.uttStartMs < 0 ? 'no-speech' : 'undecided-at-deadline', nowMs, events);
+    }
+  }
+
+  /**
+   * The VAD found that the audio since `fromMs` was a steady background, not speech:
+   * forget speech evidence from then on (an utterance that began there never happened).
+   */
+  discardSpeechFrom(fromMs: number): void {
+    if (this.state !== 'waiting' && this.state !== 'utterance') return;
+    this.runFrames = 0;
+    // Speech detected just before the steady stretch is the same noise onset (the
+    // 50 ms smoothing lags), so allow that much slack.
+    if (this.uttStartMs >= fromMs - 100) {
+      this.uttStartMs = -1;
+      this.lastSpeechEndMs = -1;
+      this.state = 'waiting';
+    } else if (this.lastSpeechEndMs > fromMs) {
+      this.lastSpeechEndMs = fromMs;
     }
   }
 

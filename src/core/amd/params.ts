@@ -4,9 +4,15 @@
  * Every threshold is physical: times in ms of audio, levels in dB relative to the
  * adaptive noise floor (or dBFS for absolute guards), tone purity as a ratio. The
  * defaults come from how people and machines talk on a phone line, not from one corpus:
- * a person answers with a short phrase (< ~1.5 s) and then waits for the caller; a
- * machine talks on with pauses between words that rarely reach 0.8 s; a record tone is
- * a single steady sinusoid of a few hundred ms.
+ * a person answers with a short phrase (up to ~1.7 s for "hello, yes, who is it?") and
+ * then waits for the caller, and leaves at least ~1 s before saying "hello?" again; a
+ * machine talks on, with pauses between words that rarely reach 0.7 s, for 2 s or more;
+ * a record tone is a single steady sinusoid of a few hundred ms. So:
+ * - silenceAfterHumanMs = 0.9 s sits between the machine's longest inter-word pause and
+ *   the person's shortest wait, and still decides a human within 1 s of their answer;
+ * - machineSpeechMs = 1.9 s sits between the longest answer and the shortest greeting.
+ * The remaining levels are a few dB above the background (white noise frames vary by
+ * ~1 dB, speech by 15 dB or more) and the beep limits are those of real record tones.
  */
 export interface AmdParams {
   /** Give up with verdict 'unknown' if nothing is decided this long after the answer (ms). */
@@ -43,7 +49,10 @@ export interface AmdParams {
    * the tone is ~10 dB above everything else in the frame.
    */
   toneResidualMax: number;
-  /** Tone frequency may wander by this fraction of itself and still be the same beep. */
+  /**
+   * A beep's frequency (measured to a fraction of a Hz from the phase advance between
+   * frames) may wander by this fraction of itself; a vowel's partials drift by more.
+   */
   toneFreqTolerance: number;
   /** A beep must be this far above the noise floor (dB). */
   toneMinDb: number;
@@ -55,11 +64,11 @@ export interface AmdParams {
 
 export const defaultAmdParams: AmdParams = Object.freeze({
   deadlineMs: 6000,
-  silenceAfterHumanMs: 800,
-  machineSpeechMs: 1800,
+  silenceAfterHumanMs: 900,
+  machineSpeechMs: 1900,
   minSpeechMs: 40,
-  speechOnDb: 10,
-  speechOffDb: 6,
+  speechOnDb: 8,
+  speechOffDb: 4,
   minSpeechDbfs: -55,
   noiseWindowMs: 2000,
   beepMinMs: 200,
@@ -67,13 +76,13 @@ export const defaultAmdParams: AmdParams = Object.freeze({
   beepMinHz: 380,
   beepMaxHz: 2100,
   toneResidualMax: 0.1,
-  toneFreqTolerance: 0.02,
+  toneFreqTolerance: 0.01,
   toneMinDb: 10,
   beepMaxWaitMs: 20000,
   greetingEndSilenceMs: 2000,
 }) as AmdParams;
 
-type Rule = { min: number; max: number; integer?: boolean };
+type Rule = { min: number; max: number };
 
 /** Sane ranges; they reject typos (seconds for ms, dB signs) rather than tune anything. */
 const rules: Record<keyof AmdParams, Rule> = {
