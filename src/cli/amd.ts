@@ -8,6 +8,7 @@
  * Bad files are reported on stderr; the exit code is 1 if any file failed, 2 on usage errors.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseWav } from '../audio/wav.js';
 import { amdParamNames, runAmd, validateAmdParams, type AmdParams } from '../core/amd/index.js';
 
@@ -32,7 +33,12 @@ function main(argv: string[]): number {
         console.error(`amd: --param needs name=value, got ${kv === undefined ? 'nothing' : JSON.stringify(kv)}\n${USAGE}`);
         return 2;
       }
-      params[m[1]!] = m[2]!.trim() === '' ? NaN : Number(m[2]);
+      const value = Number(m[2]);
+      if (m[2]!.trim() === '' || !Number.isFinite(value)) {
+        console.error(`amd: --param ${m[1]}: ${JSON.stringify(m[2])} is not a number`);
+        return 2;
+      }
+      params[m[1]!] = value;
     } else if (a === '--') {
       files.push(...argv.slice(i + 1));
       break;
@@ -55,7 +61,8 @@ function main(argv: string[]): number {
   let failed = 0;
   for (const file of files) {
     try {
-      const wav = parseWav(readFileSync(file));
+      // `npm run` moves to the package root; INIT_CWD is where the user typed the command.
+      const wav = parseWav(readFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), file)));
       if (wav.sampleRate !== 8000 && wav.sampleRate !== 16000) {
         throw new Error(`unsupported sample rate ${wav.sampleRate} Hz (AMD needs 8000 or 16000)`);
       }

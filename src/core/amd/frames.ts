@@ -65,13 +65,3 @@ export class Framer {
     this.fill = fill;
   }
 }
-
-/** Mean square of the frame part of a Framer buffer. */
-export function frameMeanSquare(buf: Float64Array, frameLen: number): number {
-  let s = 0;
-  for (let i = 2; i < frameLen + 2; i++) {
-    const v = buf[i]!;
-    s += v * v;
-  }
-  return s / frameLen;
-}

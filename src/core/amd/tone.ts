@@ -10,9 +10,10 @@
  * filter bank, no search over frequencies. The window is the last two 10 ms frames
  * (the sums add), which halves the estimator's variance in noise while the hop stays 10 ms.
  *
- * Over time: a beep is a run of tonal windows at one stable frequency lasting at least
- * beepMinMs. Vowels can look tonal for a few frames, but a human or synthetic voice does
- * not hold one pure partial steady for 200 ms, so duration plus frequency stability
+ * Over time: a beep is a run of tonal windows at one stable frequency (tracked finely,
+ * see BeepTracker) lasting at least beepMinMs. Vowels can look tonal for a few frames,
+ * but a human or synthetic voice does not hold one pure partial steady for 200 ms (on
+ * the dev corpus no speech run exceeds 110 ms), so duration plus frequency stability
  * separates them. The run tolerates 20 ms of dropouts so a noise burst or a G.711
  * artefact does not split a beep in two. Window k spans frames k-1 and k, so a run of
  * windows ka..kb is reported as [ka*10 - 5, kb*10 + 5] ms: within 5 ms of the true edges
@@ -60,8 +61,9 @@ export function toneSums(buf: Float64Array, frameLen: number, out: ToneSums): To
  *
  * `noisePower` (mean square of the background, if known) de-biases the frequency:
  * white noise adds to sum x[n-1]^2 but not to the cross term, which pulls cos(w) towards
- * zero by S/(S+N) - a few % upwards in Hz for a low beep at 15 dB SNR, and, worse, with
- * several % of jitter. The residual ratio stays that of the plain least-squares notch.
+ * zero by S/(S+N) - about +100 Hz for a 440 Hz beep at 15 dB SNR, too far for the fine
+ * track in BeepTracker, which this coarse estimate seeds and which must start within
+ * +-50 Hz. The residual ratio stays that of the plain least-squares notch.
  */
 export function toneFit(t: ToneSums, sampleRate: number, noisePower = 0, samples = 0): ToneFrame {
   const { num, den, ss, en } = t;
@@ -76,11 +78,6 @@ export function toneFit(t: ToneSums, sampleRate: number, noisePower = 0, samples
   const denTone = Math.max(den - noisePower * samples, den / 2);
   const freqHz = (Math.acos(clamp(num / (2 * denTone))) * sampleRate) / (2 * Math.PI);
   return { freqHz, residual };
-}
-
-/** Single-sinusoid fit over the frame part of a Framer buffer. */
-export function toneFrame(buf: Float64Array, frameLen: number, sampleRate: number): ToneFrame {
-  return toneFit(toneSums(buf, frameLen, { num: 0, den: 0, ss: 0, en: 0 }), sampleRate);
 }
 
 export interface ToneConfig {

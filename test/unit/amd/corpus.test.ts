@@ -14,31 +14,28 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const base = process.env.AMD_CORPUS ? resolve(process.env.AMD_CORPUS) : join(repoRoot, '..', 'shared', 'amd-corpus');
 const dir = existsSync(join(base, 'labels.csv')) ? base : join(base, 'dev');
 
-if (!existsSync(join(dir, 'labels.csv'))) {
-  t.comment(`AMD corpus not found at ${dir}; set AMD_CORPUS to run the corpus test`);
-  t.pass('corpus test skipped');
-} else {
-  t.test('dev corpus accuracy', async (t) => {
-    const lines = readFileSync(join(dir, 'labels.csv'), 'utf8').trim().split(/\r?\n/);
-    const header = lines.shift()!.split(',');
-    const fi = header.indexOf('file'), li = header.indexOf('label'), bi = header.indexOf('beep');
-    let ok = 0, beeps = 0, beepsFound = 0;
-    const wrong: string[] = [];
-    for (const line of lines) {
-      const c = line.split(',');
-      const w = parseWav(readFileSync(join(dir, c[fi]!)));
-      t.ok(w.sampleRate === 8000 || w.sampleRate === 16000, `${c[fi]} sample rate`);
-      const r = runAmd(w.samples, w.sampleRate as 8000 | 16000);
-      if (r.verdict === c[li]) ok++;
-      else wrong.push(`${c[fi]}: ${c[li]} -> ${r.verdict}`);
-      if (c[bi] === 'yes') {
-        beeps++;
-        if (r.beep) beepsFound++;
-      }
+const missing = existsSync(join(dir, 'labels.csv')) ? false : `AMD corpus not found at ${dir} (set AMD_CORPUS)`;
+
+t.test('dev corpus accuracy', { skip: missing }, async (t) => {
+  const lines = readFileSync(join(dir, 'labels.csv'), 'utf8').trim().split(/\r?\n/);
+  const header = lines.shift()!.split(',');
+  const fi = header.indexOf('file'), li = header.indexOf('label'), bi = header.indexOf('beep');
+  let ok = 0, beeps = 0, beepsFound = 0;
+  const wrong: string[] = [];
+  for (const line of lines) {
+    const c = line.split(',');
+    const w = parseWav(readFileSync(join(dir, c[fi]!)));
+    t.ok(w.sampleRate === 8000 || w.sampleRate === 16000, `${c[fi]} sample rate`);
+    const r = runAmd(w.samples, w.sampleRate as 8000 | 16000);
+    if (r.verdict === c[li]) ok++;
+    else wrong.push(`${c[fi]}: ${c[li]} -> ${r.verdict}`);
+    if (c[bi] === 'yes') {
+      beeps++;
+      if (r.beep) beepsFound++;
     }
-    const acc = ok / lines.length;
-    t.comment(`accuracy ${ok}/${lines.length}, beeps found ${beepsFound}/${beeps}${wrong.length ? `; wrong: ${wrong.join(', ')}` : ''}`);
-    t.ok(acc >= 0.95, `accuracy ${(100 * acc).toFixed(1)}% >= 95%`);
-    t.ok(beepsFound >= 0.95 * beeps, `beeps found ${beepsFound}/${beeps}`);
-  });
-}
+  }
+  const acc = ok / lines.length;
+  t.comment(`accuracy ${ok}/${lines.length}, beeps found ${beepsFound}/${beeps}${wrong.length ? `; wrong: ${wrong.join(', ')}` : ''}`);
+  t.ok(acc >= 0.95, `accuracy ${(100 * acc).toFixed(1)}% >= 95%`);
+  t.ok(beepsFound >= 0.95 * beeps, `beeps found ${beepsFound}/${beeps}`);
+});

@@ -58,6 +58,16 @@ for (const sr of [8000, 16000] as const) {
       t.not(burst.reason, 'beep');
     });
 
+    t.test('a background that gets louder is not speech', async (t) => {
+      // Media starting after silent packets, or a noisy room: the floor must follow up.
+      const late = runAmd(new Track(sr, 8000).noise(-50, 1, 200).pcm(), sr);
+      t.same([late.verdict, late.reason], ['unknown', 'no-speech'], 'zeros then line noise');
+      const step = runAmd(new Track(sr, 8000).noise(-75, 2).noise(-45, 1, 1500).pcm(), sr);
+      t.same([step.verdict, step.reason], ['unknown', 'no-speech'], 'quiet then loud noise');
+      const after = runAmd(new Track(sr, 8000).noise(-75, 2).noise(-45, 1, 1500).speech(3000, 3500, 7).pcm(), sr);
+      t.equal(after.verdict, 'human', 'a hello after the step is still heard');
+    });
+
     t.test('a short burst of speech then silence is a human', async (t) => {
       const r = runAmd(new Track(sr, 8000).noise(-62, 5).speech(600, 1100, 7).pcm(), sr);
       t.equal(r.verdict, 'human');
