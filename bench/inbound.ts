@@ -29,7 +29,7 @@ export async function benchInbound(opts = { calls: 150, agents: 10, cps: 5, talk
   const stack = await startStack(found.bins, { agents: opts.agents, logLevel: 'warn' });
   const agentDir = peerDir(stack, 'agent', 880, 1);
   const callerDir = peerDir(stack, 'caller', 440, 1);
-  const phone = startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '100', '-trace_msg'], agentDir);
+  const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '100', '-trace_msg'], agentDir);
   try {
     for (const a of stack.agents) {
       const r = await registerAgent(stack, a, 16000);

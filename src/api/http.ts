@@ -9,6 +9,7 @@ import type { Router } from '../core/acd/router.js';
 import type { LocationService } from '../sip/location.js';
 import type { CallStore } from '../store/calls.js';
 import type { Metrics } from './metrics.js';
+import type { OriginateRequest } from '../app/outbound.js';
 
 export interface Health {
   name: string;
@@ -24,6 +25,7 @@ export interface ApiDeps {
   router: () => Router;
   location: LocationService;
   usernameOf: (agentId: string) => string | undefined;
+  outbound: { check(req: OriginateRequest): string[]; originate(req: OriginateRequest): string };
 }
 
 export function buildApi(d: ApiDeps): FastifyInstance {
@@ -71,6 +73,35 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     if (!call) return reply.code(404).send({ error: 'not found', field: 'id' });
     return call;
   });
+
+  app.post<{ Body: OriginateRequest }>(
+    '/api/calls',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['to'],
+          properties: {
+            to: { type: 'string', minLength: 5, maxLength: 512 },
+            from: { type: 'string', pattern: '^[A-Za-z0-9+*#._-]{1,64}$' },
+            amd: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { profile: { type: 'string', maxLength: 128 }, params: { type: 'object', additionalProperties: { type: 'number' } } },
+            },
+            onHuman: { type: 'object', additionalProperties: false, properties: { queue: { type: 'string', maxLength: 128 } } },
+            onMachine: { type: 'object', additionalProperties: false, properties: { play: { type: 'string', maxLength: 512 } } },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const problems = d.outbound.check(req.body);
+      if (problems.length) return reply.code(422).send({ error: problems.join('; '), fields: problems.map((p) => p.split(':')[0]) });
+      return reply.code(202).send({ id: d.outbound.originate(req.body) });
+    },
+  );
 
   app.get('/api/agents', async () => {
     const now = Date.now();

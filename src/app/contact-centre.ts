@@ -22,7 +22,7 @@ import type { Presence } from '../core/acd/agent.js';
 import type { Config } from '../config/schema.js';
 import type { EventSocket } from '../media/event-socket.js';
 import type { Endpoint, MediaConnection } from '../media/media-server.js';
-import { ringAgent, type AnsweredOffer, type RingingOffer } from '../sip/agent-offer.js';
+import { ring, targetsOf, type AnsweredOffer, type RingingOffer } from '../sip/ring.js';
 import type { Registrar } from '../sip/registrar.js';
 import type { CallStore } from '../store/calls.js';
 import type { Db } from '../store/db.js';
@@ -154,8 +154,7 @@ export class ContactCentre {
     const answeredAt = this.now();
     this.d.calls.update(call.id, { answered_at: answeredAt });
     this.d.calls.event(call.id, hrNow(), 'answered');
-    const caller = call.caller;
-    caller.dialog.on('destroy', () => this.hangUpFrom(call, 'caller'));
+    call.caller.dialog.on('destroy', () => this.hangUpFrom(call, 'caller'));
 
     const route = number.route;
     if ('hangup' in route) {
@@ -165,15 +164,31 @@ export class ContactCentre {
     const queueId = 'queue' in route ? route.queue : directQueueId((route as { agent: string }).agent);
     const welcome = number.welcome ?? ('queue' in route ? config.queues[route.queue]?.welcome : undefined);
     if (welcome) await this.play(call, welcome);
-    if (call.ended) return;
+    this.enterQueue(call, queueId);
+  }
 
+  /**
+   * Takes over an answered call placed by someone else (the outbound dialer
+   * after a human answered) and queues it like an inbound one.
+   */
+  adoptAnswered(leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, queueId: string): void {
+    const call: LiveCall = { id: leg.id, did: '', callerNumber: leg.number, callerName: '', arrivedAt: leg.arrivedAt, ringing: new Map(), answers: new Map(), ended: false, caller: { ep: leg.ep, dialog: leg.dialog } };
+    this.live.set(call.id, call);
+    this.d.metrics.callsActive.set(this.live.size);
+    this.legs.set(leg.ep.uuid, { callId: call.id, leg: 'caller' });
+    leg.dialog.on('destroy', () => this.hangUpFrom(call, 'caller'));
+    this.enterQueue(call, queueId);
+  }
+
+  private enterQueue(call: LiveCall, queueId: string): void {
+    if (call.ended || !call.caller) return;
     call.queueId = queueId;
     call.queuedAt = this.now();
     this.d.calls.update(call.id, { queue_id: queueId, queued_at: call.queuedAt });
     this.d.calls.event(call.id, hrNow(), 'queued', { queueId });
-    const hold = 'queue' in route ? (config.queues[route.queue]?.holdMusic ?? 'local_stream://moh') : 'local_stream://moh';
+    const hold = this.d.config().queues[queueId]?.holdMusic ?? 'local_stream://moh';
     // Hold music runs until the bridge replaces it; its promise settles then.
-    void caller.ep.play(hold).catch(() => undefined);
+    void call.caller.ep.play(hold).catch(() => undefined);
     this.feed({ type: 'call-queued', callId: call.id, queueId });
   }
 
@@ -252,7 +267,7 @@ export class ContactCentre {
     const bindings = this.d.registrar.location.bindings(agent.sip.username, this.now());
     const domain = config.sip.domain;
     const from = call.callerNumber || 'anonymous';
-    const ringing = ringAgent(this.d.srf, bindings, {
+    const ringing = ring(this.d.srf, targetsOf(bindings), {
       From: `${call.callerName ? `"${call.callerName.replace(/"/g, '')}" ` : ''}<sip:${from}@${domain}>`,
       To: `<sip:${agent.sip.username}@${domain}>`,
       'X-CC-Call-Id': call.id,

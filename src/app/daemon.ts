@@ -18,11 +18,13 @@ import { migrate, openSqlite, type Db } from '../store/db.js';
 import { buildApi } from '../api/http.js';
 import { Metrics } from '../api/metrics.js';
 import { ContactCentre } from './contact-centre.js';
+import { OutboundDialer } from './outbound.js';
 import { registrarPolicy } from './policy.js';
 
 export interface Daemon {
   config: () => Config;
   centre: ContactCentre;
+  outbound: OutboundDialer;
   httpAddress: string;
   reload(): Promise<{ ok: boolean }>;
   stop(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     centre?.feed({ type: 'agent-reachable', agentId, reachable }),
   );
   centre = new ContactCentre({ srf, media, esl, registrar, calls, db, metrics, log: log.child({ component: 'calls' }), config: current, nodeId: config.daemon.nodeId }, presence);
+  const outbound = new OutboundDialer({ srf, media, calls, centre, log: log.child({ component: 'outbound' }), config: current, nodeId: config.daemon.nodeId, tapAddress: fs.listenAddress });
   const restored = await registrar.restore();
   log.info({ restored }, 'registrations restored');
 
@@ -113,6 +116,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     router: () => centre!.router,
     location: registrar.location,
     usernameOf: (id) => current().agents[id]?.sip.username,
+    outbound,
     health: () => {
       const deps = [
         { name: 'drachtio', up: sipUp, detail: sipUp ? undefined : sipError },
@@ -130,6 +134,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   return {
     config: current,
     centre,
+    outbound,
     httpAddress,
     reload: () => reloader.reload('api'),
     async stop() {

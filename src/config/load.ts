@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ConfigSchema, KEYED_SECTIONS, SINGLE_SECTIONS, type Config } from './schema.js';
+import { validateAmdParams } from '../core/amd/params.js';
 
 export interface ConfigError {
   file: string;
@@ -157,6 +158,12 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
       const prior = seen.get(`${kind}:${value}`);
       if (prior) at(['agents', aid, ...kind.split('.')], `${kind} "${value}" is also used by agent "${prior}"`);
       else seen.set(`${kind}:${value}`, aid);
+    }
+  }
+  for (const [name, params] of Object.entries(config.amdProfiles)) {
+    for (const problem of validateAmdParams(params)) {
+      const key = problem.split(':')[0]!;
+      at(['amdProfiles', name, ...(key in params ? [key] : [])], problem.slice(key.length + 1).trim() || problem);
     }
   }
   const r = config.sip.registration;

@@ -153,6 +153,8 @@ export const ConfigSchema = Type.Object(
     numbers: Type.Record(Type.String({ pattern: '^\\+?[0-9]{2,20}$' }), NumberSchema, { default: {} }),
     agents: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), AgentSchema, { default: {} }),
     queues: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), QueueSchema, { default: {} }),
+    /** Answering-machine detection tunables by profile name (checked against the detector's own ranges). */
+    amdProfiles: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Type.Record(Type.String(), Type.Number()), { default: {} }),
   },
   { additionalProperties: false },
 );
@@ -165,6 +167,6 @@ export type Route = Static<typeof RouteSchema>;
 export type TransportConfig = Static<typeof TransportSchema>;
 
 /** Sections whose entries are merged by key across files. */
-export const KEYED_SECTIONS = ['numbers', 'agents', 'queues'] as const;
+export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles'] as const;
 /** Sections that one file owns whole. */
 export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip'] as const;

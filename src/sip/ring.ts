@@ -1,6 +1,7 @@
 /**
- * Rings an agent: one INVITE to each registered device at once, the first to
- * answer wins and the others are cancelled.
+ * Rings SIP targets: one INVITE to each at once (an agent's registered
+ * devices, or a customer's number), the first to answer wins and the others
+ * are cancelled.
  *
  * The INVITE carries no SDP (late offer): it can leave the moment the router
  * decides, with no media-server round trip in front of it. The device's 200 OK
@@ -16,6 +17,16 @@
 import type Srf from 'drachtio-srf';
 import type { Binding } from './location.js';
 import { natProxyFor } from './registrar.js';
+
+export interface RingTarget {
+  uri: string;
+  /** Where to send the INVITE when it is not the URI's host (a device behind NAT). */
+  proxy?: string;
+}
+
+export function targetsOf(bindings: Binding[]): RingTarget[] {
+  return bindings.map((b) => ({ uri: b.contact, ...(natProxyFor(b) ? { proxy: natProxyFor(b) } : {}) }));
+}
 
 export interface AnsweredOffer {
   /** The device's SDP offer from its 200 OK. */
@@ -45,9 +56,9 @@ interface Fork {
   done: boolean;
 }
 
-export function ringAgent(
+export function ring(
   srf: Srf,
-  bindings: Binding[],
+  targets: RingTarget[],
   headers: Record<string, string>,
   clock: () => number = () => performance.timeOrigin + performance.now(),
 ): RingingOffer {
@@ -57,7 +68,7 @@ export function ringAgent(
   let resolveSent!: (t: number) => void;
   const outcome = new Promise<OfferOutcome>((r) => (resolveOutcome = r));
   const sent = new Promise<number>((r) => (resolveSent = r));
-  const forks: Fork[] = bindings.map(() => ({ done: false }));
+  const forks: Fork[] = targets.map(() => ({ done: false }));
   const failures: number[] = [];
 
   const settle = (o: OfferOutcome) => {
@@ -77,14 +88,14 @@ export function ringAgent(
     }
   };
 
-  if (bindings.length === 0) settle({ kind: 'failed', reason: 'unreachable' });
+  if (targets.length === 0) settle({ kind: 'failed', reason: 'unreachable' });
 
-  bindings.forEach((b, i) => {
+  targets.forEach((target, i) => {
     const fork = forks[i]!;
     srf
       .createUAC(
-        b.contact,
-        { headers, noAck: true, ...(natProxyFor(b) ? { proxy: natProxyFor(b) } : {}) } as unknown as Srf.CreateUACOptions,
+        target.uri,
+        { headers, noAck: true, ...(target.proxy ? { proxy: target.proxy } : {}) } as unknown as Srf.CreateUACOptions,
         {
           cbRequest: (req: Srf.SrfRequest) => {
             fork.req = req;
@@ -106,12 +117,12 @@ export function ringAgent(
           return;
         }
         cancelOthers(fork);
-        settle({ kind: 'answered', answer: { sdp: three.sdp, ack: (s) => three.ack(s), destroy: () => three.destroy(), contact: b.contact } });
+        settle({ kind: 'answered', answer: { sdp: three.sdp, ack: (s) => three.ack(s), destroy: () => three.destroy(), contact: target.uri } });
       })
       .catch((err: { status?: number }) => {
         fork.done = true;
         failures.push(err.status ?? 0);
-        if (failures.length < bindings.length) return;
+        if (failures.length < targets.length) return;
         if (cancelled) return settle({ kind: 'cancelled' });
         settle({ kind: 'failed', ...classify(failures) });
       });

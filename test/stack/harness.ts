@@ -8,7 +8,7 @@
  * on PATH as `freeswitch`, `drachtio` and `sipp`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -259,12 +259,24 @@ export function runSipp(bins: Binaries, args: string[], cwd: string, timeoutMs =
   });
 }
 
-/** Starts a SIPp server scenario (an agent's phone) in the background. */
-export function startSipp(bins: Binaries, args: string[], cwd: string): { proc: ChildProcess; stop(): Promise<void>; output(): string } {
+/** True once a UDP socket is bound to 127.0.0.1:port or 0.0.0.0:port (Linux /proc). */
+function udpBound(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  try {
+    return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => /^\s*\d+: (0100007F|00000000):/.test(l) && l.includes(`:${hex} `));
+  } catch {
+    return true;
+  }
+}
+
+/** Starts a SIPp server scenario (a phone) in the background; resolves once it listens on `port`. */
+export async function startSipp(bins: Binaries, args: string[], cwd: string, port?: number): Promise<{ proc: ChildProcess; stop(): Promise<void>; output(): string }> {
   const proc = spawn(bins.sipp, ['-nostdin', ...args], { cwd });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const p = port ?? Number(args[args.indexOf('-p') + 1]);
+  if (p) await waitFor(`SIPp to listen on UDP ${p}`, () => (udpBound(p) ? true : undefined), 5_000, 20);
   return { proc, stop: () => stopProcess(proc, 2_000), output: () => out };
 }
 

@@ -39,7 +39,7 @@ t.test('a caller reaches a registered agent through the queue, with audio both w
   const callerDir = peerDir(stack, 'caller', 440);
   const agentDir = peerDir(stack, 'agent', 880);
 
-  const phone = startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '300'], agentDir);
+  const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '300'], agentDir);
   t.teardown(() => phone.stop());
 
   const reg = await registerAgent(stack, stack.agents[0]!, 16000);

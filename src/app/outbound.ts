@@ -1,0 +1,188 @@
+/**
+ * Outbound calls with live answering-machine detection.
+ *
+ * ```
+ *  dialing --200 OK--> media leg --tap bridged--> ACK --> detecting
+ *     |                                              human/unknown --> queue (onHuman) or hang up
+ *     '--busy/no answer--> ended                     machine --> wait for beep or greeting end
+ *                                                       --> message (onMachine.play) or hang up
+ * ```
+ * The customer's phone only learns our media address from the ACK (late
+ * offer), so the tap is bridged before the ACK and no audio is lost. The
+ * detector is the pure one in src/core/amd; its times are audio times from
+ * the first packet, and every event also lands in the call's timeline.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { AmdDetector, type AmdEvent, type AmdParams } from '../core/amd/index.js';
+import type { Config } from '../config/schema.js';
+import { AudioTap } from '../media/audio-tap.js';
+import type { Endpoint, MediaConnection } from '../media/media-server.js';
+import { ring } from '../sip/ring.js';
+import type { CallStore } from '../store/calls.js';
+import type { ContactCentre } from './contact-centre.js';
+import { hrNow } from './contact-centre.js';
+
+export interface OriginateRequest {
+  /** A SIP URI to call. */
+  to: string;
+  /** Caller id presented. */
+  from?: string;
+  amd?: { profile?: string; params?: Partial<AmdParams> };
+  onHuman?: { queue?: string };
+  onMachine?: { play?: string };
+}
+
+export interface AmdOutcome {
+  callId: string;
+  event: AmdEvent;
+  /** Wall-clock ms when the event was produced. */
+  at: number;
+}
+
+export interface OutboundDeps {
+  srf: Srf;
+  media: MediaConnection;
+  calls: CallStore;
+  centre: ContactCentre;
+  log: Logger;
+  config: () => Config;
+  nodeId: string;
+  /** Address the audio tap's UDP socket binds to (FreeSWITCH must reach it). */
+  tapAddress: string;
+}
+
+export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
+  constructor(private readonly d: OutboundDeps) {
+    super();
+  }
+
+  /** Validates a request against the configuration; returns problems naming the field. */
+  check(req: OriginateRequest): string[] {
+    const config = this.d.config();
+    const problems: string[] = [];
+    if (!/^sips?:[^@\s]+@[^\s]+$/.test(req.to)) problems.push('to: must be a SIP URI like sip:user@host');
+    if (req.amd?.profile && !config.amdProfiles[req.amd.profile]) problems.push(`amd.profile: no profile "${req.amd.profile}" is configured`);
+    if (req.amd?.params) {
+      try {
+        new AmdDetector(8000, req.amd.params);
+      } catch (err) {
+        problems.push(`amd.params: ${(err as Error).message.replace(/^AmdDetector: invalid params: /, '')}`);
+      }
+    }
+    if (req.onHuman?.queue && !config.queues[req.onHuman.queue]) problems.push(`onHuman.queue: no queue "${req.onHuman.queue}" is defined`);
+    return problems;
+  }
+
+  /** Places the call; resolves with its id at once, the call goes on in the background. */
+  originate(req: OriginateRequest): string {
+    const id = randomUUID();
+    const arrivedAt = Date.now();
+    this.d.calls.create({ id, node_id: this.d.nodeId, direction: 'outbound', arrived_at: arrivedAt, caller_number: req.from ?? null, did: req.to });
+    this.d.calls.event(id, hrNow(), 'dialing', { to: req.to });
+    void this.run(id, arrivedAt, req).catch((err: Error) => {
+      this.d.log.error({ callId: id, err: err.message }, 'outbound call failed');
+      this.d.calls.update(id, { ended_at: Date.now(), disposition: 'failed', hangup_cause: 'SYSTEM_ERROR', hangup_side: 'system' });
+    });
+    return id;
+  }
+
+  private async run(id: string, arrivedAt: number, req: OriginateRequest): Promise<void> {
+    const config = this.d.config();
+    const from = req.from ?? 'anonymous';
+    const ringing = ring(this.d.srf, [{ uri: req.to }], { From: `<sip:${from}@${config.sip.domain}>`, 'X-CC-Call-Id': id });
+    const outcome = await ringing.outcome;
+    if (outcome.kind !== 'answered') {
+      const disposition = outcome.kind === 'failed' ? (outcome.reason === 'busy' ? 'busy' : 'no-answer') : 'failed';
+      this.d.calls.event(id, hrNow(), 'not-answered', outcome.kind === 'failed' ? { reason: outcome.reason, status: outcome.status } : {});
+      this.d.calls.update(id, { ended_at: Date.now(), disposition, hangup_cause: outcome.kind === 'failed' ? `SIP_${outcome.status ?? 0}` : 'CANCELLED', hangup_side: 'callee' });
+      return;
+    }
+    const ms = this.d.media.ms;
+    if (!ms) {
+      await outcome.answer.destroy();
+      throw new Error('media server unavailable');
+    }
+    const ep = await ms.createEndpoint({ remoteSdp: outcome.answer.sdp });
+    let tap: AudioTap | undefined;
+    let detector: AmdDetector | undefined;
+    if (req.amd) {
+      detector = new AmdDetector(8000, { ...(req.amd.profile ? (config.amdProfiles[req.amd.profile] as Partial<AmdParams>) : {}), ...req.amd.params });
+      tap = await AudioTap.open(this.d.tapAddress);
+      await tap.attach(ms, ep);
+    }
+    const dialog = await outcome.answer.ack(ep.local.sdp);
+    const answeredAt = Date.now();
+    this.d.calls.update(id, { answered_at: answeredAt });
+    this.d.calls.event(id, hrNow(), 'answered');
+
+    let ended = false;
+    let handedOver = false;
+    const finish = (side: 'callee' | 'system', disposition: string) => {
+      if (ended || handedOver) return;
+      ended = true;
+      void tap?.stop();
+      if (side !== 'callee') dialog.destroy();
+      void ep.destroy().catch(() => undefined);
+      const endedAt = Date.now();
+      this.d.calls.update(id, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition, hangup_cause: 'NORMAL_CLEARING', hangup_side: side });
+      this.d.calls.event(id, hrNow(), 'ended', { side, disposition });
+    };
+    dialog.on('destroy', () => finish('callee', detector?.verdict === 'machine' ? 'machine' : 'answered'));
+    if (!tap || !detector) return;
+
+    const result = await this.detect(id, tap, detector);
+    await tap.stop();
+    if (ended) return;
+    if (result === 'human' || result === 'unknown') {
+      if (req.onHuman?.queue) {
+        handedOver = true;
+        await ep.api('uuid_break', ep.uuid).catch(() => undefined);
+        this.d.centre.adoptAnswered({ id, number: req.to, ep, dialog, arrivedAt }, req.onHuman.queue);
+        return;
+      }
+      return finish('system', result === 'human' ? 'human' : 'amd-unknown');
+    }
+    if (req.onMachine?.play) {
+      await ep.play(req.onMachine.play).catch(() => undefined);
+      this.d.calls.event(id, hrNow(), 'message-left', { file: req.onMachine.play });
+    }
+    finish('system', 'machine');
+  }
+
+  /**
+   * Feeds the tap's audio to the detector until it has nothing more to say:
+   * the verdict, and for machines the beep or the end of the greeting.
+   */
+  private detect(id: string, tap: AudioTap, detector: AmdDetector): Promise<'human' | 'machine' | 'unknown'> {
+    return new Promise((resolve) => {
+      const onAudio = (frame: Int16Array) => {
+        for (const event of detector.push(frame)) this.report(id, event);
+        if (detector.done) {
+          tap.off('audio', onAudio);
+          clearTimeout(guard);
+          resolve(detector.verdict ?? 'unknown');
+        }
+      };
+      tap.on('audio', onAudio);
+      // If audio stops flowing the detector never reaches its deadline on its own.
+      const p = detector.params;
+      const guard = setTimeout(() => {
+        tap.off('audio', onAudio);
+        for (const event of detector.finish()) this.report(id, event);
+        resolve(detector.verdict ?? 'unknown');
+      }, p.deadlineMs + p.beepMaxWaitMs + 2_000);
+    });
+  }
+
+  private report(callId: string, event: AmdEvent): void {
+    const at = hrNow();
+    const type = event.type === 'verdict' ? 'amd-verdict' : event.type === 'beep' ? 'amd-beep' : 'amd-greeting-end';
+    const { type: _drop, ...data } = event;
+    this.d.calls.event(callId, at, type, data);
+    this.d.log.info({ callId, ...event }, 'answering-machine detection');
+    this.emit('amd', { callId, event, at });
+  }
+}
