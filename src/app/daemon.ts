@@ -8,6 +8,7 @@ import path from 'node:path';
 import Srf from 'drachtio-srf';
 import pino, { type Logger } from 'pino';
 import { ConfigReloader } from '../config/reloader.js';
+import type { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Presence } from '../core/acd/agent.js';
 import { EventSocket } from '../media/event-socket.js';
@@ -26,7 +27,7 @@ export interface Daemon {
   centre: ContactCentre;
   outbound: OutboundDialer;
   httpAddress: string;
-  reload(): Promise<{ ok: boolean }>;
+  reload(): Promise<{ ok: boolean; errors: ConfigError[] }>;
   stop(): Promise<void>;
 }
 

@@ -107,13 +107,14 @@ export class Registrar {
     }
 
     const r = this.policy;
-    const source = `${req.protocol}:${req.source_address}:${req.source_port}`;
+    const transport = transportOf(req);
+    const source = `${transport}:${req.source_address}:${req.source_port}`;
     for (const c of contactHeader ? req.getParsedHeader('Contact') : []) {
       const asked = c.params?.expires !== undefined ? Number(c.params.expires) : (headerExpires ?? r.defaultExpires);
       if (!Number.isFinite(asked) || asked < 0) return res.send(400, 'Bad expires', {});
       if (asked > 0 && asked < r.minExpires) return res.send(423, { headers: { 'Min-Expires': String(r.minExpires) } });
       const expires = Math.min(asked, r.maxExpires);
-      const binding: Binding = { aor, contact: c.uri, expiresAt: now + expires * 1000, source, transport: req.protocol, userAgent: req.get('User-Agent') || undefined, registeredAt: now };
+      const binding: Binding = { aor, contact: c.uri, expiresAt: now + expires * 1000, source, transport, userAgent: req.get('User-Agent') || undefined, registeredAt: now };
       this.report(this.location.update(binding, expires, now), agentId);
       this.persist(binding, expires, agentId);
       this.log.info({ agentId, contact: c.uri, expires, source }, expires > 0 ? 'registered' : 'unregistered');
@@ -145,6 +146,21 @@ export class Registrar {
   private persistRemoveAll(aor: string): void {
     void this.db.deleteFrom('registrations').where('aor', '=', aor).execute().catch((err: Error) => this.log.error({ err: err.message }, 'removing registrations failed'));
   }
+}
+
+/**
+ * The transport the request came over, from its top Via: drachtio reports
+ * WebSocket connections as "tcp", the Via says WS or WSS.
+ */
+export function transportOf(req: Srf.SrfRequest): string {
+  try {
+    const via = req.getParsedHeader('Via')[0];
+    const proto = via?.protocol?.toLowerCase();
+    if (proto && ['udp', 'tcp', 'tls', 'ws', 'wss'].includes(proto)) return proto;
+  } catch {
+    // fall through to what drachtio says
+  }
+  return req.protocol;
 }
 
 /**

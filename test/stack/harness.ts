@@ -50,7 +50,7 @@ export function findStack(): { ok: true; bins: Binaries } | { ok: false; missing
   return { ok: true, bins: bins as Binaries };
 }
 
-export const PORTS = { drachtioSip: 15060, drachtioAdmin: 19022, eslPort: 18021, fsSip: 15080, rtpStart: 30000, rtpEnd: 30999 };
+export const PORTS = { drachtioSip: 15060, drachtioWs: 15088, drachtioWss: 15089, drachtioAdmin: 19022, eslPort: 18021, fsSip: 15080, rtpStart: 30000, rtpEnd: 30999 };
 
 export interface AgentSpec {
   id: string;
@@ -63,6 +63,8 @@ export interface StackOptions {
   queueYaml?: string;
   numbersYaml?: string;
   logLevel?: string;
+  /** Certificate and key for a WSS transport (softphones); without them only WS is offered. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface Stack {
@@ -96,7 +98,8 @@ sip:
   transports:
     - { protocol: udp, address: 127.0.0.1, port: ${PORTS.drachtioSip} }
     - { protocol: tcp, address: 127.0.0.1, port: ${PORTS.drachtioSip} }
-`,
+    - { protocol: ws, address: 127.0.0.1, port: ${PORTS.drachtioWs} }
+${opts.tls ? `    - { protocol: wss, address: 127.0.0.1, port: ${PORTS.drachtioWss}, certFile: ${opts.tls.certFile}, keyFile: ${opts.tls.keyFile} }\n` : ''}`,
   );
   writeFileSync(
     path.join(dir, 'agents.yaml'),

@@ -3,6 +3,7 @@
  * SIPp agent answers, audio flows both ways, the caller hangs up, and the
  * call record says so.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
@@ -47,6 +48,14 @@ t.test('a caller reaches a registered agent through the queue, with audio both w
   const agents = (await stack.http('/api/agents')) as { agents: { id: string; status: string; devices: unknown[] }[] };
   t.equal(agents.agents.find((a) => a.id === 'agent1')?.devices.length, 1, 'the device is listed under the agent');
   t.equal(agents.agents.find((a) => a.id === 'agent1')?.status, 'ready');
+
+  // An admin's typo in a queue field is rejected; the running configuration stays in force for the call below.
+  const queues = path.join(stack.configDir, 'queues.yaml');
+  const good = readFileSync(queues, 'utf8');
+  writeFileSync(queues, good.replace('offerTimeoutSec', 'offerTimoutSec'));
+  const reload = await stack.daemon.reload();
+  t.equal(reload.ok, false, 'a queue field typo is rejected');
+  t.equal(stack.daemon.config().queues.support?.offerTimeoutSec, 10, 'the running configuration is unchanged');
 
   const caller = await runSipp(
     found.bins,
