@@ -33,8 +33,8 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     private readonly probeMs = 2_000,
   ) {
     super();
-    // esl-lite logs every reconnect attempt at error level; keep those at debug.
-    this.client = new FreeSwitchClient({ ...opts, logger: log.child({ component: 'esl' }, { level: 'warn' }) });
+    // esl-lite logs every reconnect attempt at error level; the probe below reports the state once instead.
+    this.client = new FreeSwitchClient({ ...opts, logger: log.child({ component: 'esl' }, { level: 'fatal' }) });
     this.client.on('CHANNEL_HANGUP_COMPLETE', (ev) => {
       const d = ev.body.data;
       const num = (k: string) => Number(d[k] ?? 0) || 0;

@@ -12,12 +12,9 @@ import type { Database } from './tables.js';
 
 export type Db = Kysely<Database>;
 
-/** migrations/ sits at the project root, both for src/store and for dist/src/store. */
+/** Two levels up: the project's migrations/ from src/store, dist/migrations (compiled) from dist/src/store. */
 export function migrationsDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const fromSrc = path.resolve(here, '../../migrations');
-  const fromDist = path.resolve(here, '../../../migrations');
-  return here.includes(`${path.sep}dist${path.sep}`) ? fromDist : fromSrc;
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 }
 
 export function openSqlite(file: string): Db {
