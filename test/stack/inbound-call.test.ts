@@ -6,31 +6,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import type { CallTable } from '../../src/store/tables.js';
 import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
 
 const found = findStack();
 
-interface CallRow {
-  id: string;
-  disposition: string | null;
-  queue_id: string | null;
-  agent_id: string | null;
-  hangup_side: string | null;
-  hangup_cause: string | null;
-  arrived_at: number;
-  answered_at: number | null;
-  queued_at: number | null;
-  offered_at: number | null;
-  agent_answered_at: number | null;
-  ended_at: number | null;
-  wait_ms: number | null;
-  talk_ms: number | null;
-  caller_rtp_in: number | null;
-  caller_rtp_out: number | null;
-  agent_rtp_in: number | null;
-  agent_rtp_out: number | null;
-  timeline?: { type: string; at: number }[];
-}
+type CallRow = CallTable & { timeline?: { type: string; at: number }[] };
 
 t.test('a caller reaches a registered agent through the queue, with audio both ways', { skip: found.ok ? false : found.missing, timeout: 120_000 }, async (t) => {
   if (!found.ok) return;
