@@ -1,27 +1,32 @@
 /**
  * A min-heap of deadlines with lazy cancellation: the core stamps each owner
- * (agent, call) with a version, and an entry whose version is stale is skipped.
- * Keeps `nextDeadline()` and expiry O(log n) with thousands of agents and calls.
+ * (agent, call, queue) with a version, and an entry whose version is stale is
+ * skipped when it surfaces. Keeps `nextDeadline()` and expiry O(log n) with
+ * thousands of agents and calls. Entries with equal deadlines pop in
+ * insertion order, so replays are deterministic.
+ *
+ * Stale entries stay in the heap until they surface; {@link TimerHeap.compact}
+ * drops them all at once when the owner notices the heap has grown well past
+ * the number of live timers.
  */
 export interface TimerEntry<K> {
   at: number;
   key: K;
   version: number;
+  /** Insertion order, the tie-break between equal deadlines. */
+  seq: number;
 }
 
 export class TimerHeap<K> {
-  private readonly heap: TimerEntry<K>[] = [];
+  private heap: TimerEntry<K>[] = [];
   private seq = 0;
-  private readonly order = new WeakMap<TimerEntry<K>, number>();
 
   get size(): number {
     return this.heap.length;
   }
 
   push(at: number, key: K, version: number): void {
-    const e = { at, key, version };
-    this.order.set(e, this.seq++);
-    this.heap.push(e);
+    this.heap.push({ at, key, version, seq: this.seq++ });
     this.up(this.heap.length - 1);
   }
 
@@ -39,9 +44,19 @@ export class TimerHeap<K> {
     return top;
   }
 
+  /** Keeps only the entries `live` accepts (O(n)); order among survivors is unchanged. */
+  compact(live: (e: TimerEntry<K>) => boolean): void {
+    this.heap = this.heap.filter(live);
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  /** Every entry, in no particular order (for checks and snapshots). */
+  entries(): readonly TimerEntry<K>[] {
+    return this.heap;
+  }
+
   private less(a: TimerEntry<K>, b: TimerEntry<K>): boolean {
-    // Equal deadlines fire in insertion order, so replays are deterministic.
-    return a.at < b.at || (a.at === b.at && this.order.get(a)! < this.order.get(b)!);
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
   }
 
   private up(i: number): void {
