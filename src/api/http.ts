@@ -3,6 +3,7 @@
  * records with their timelines, agents and their devices.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { agentStatus } from '../core/acd/agent.js';
 import type { Router } from '../core/acd/router.js';
@@ -10,6 +11,8 @@ import type { LocationService } from '../sip/location.js';
 import type { CallStore } from '../store/calls.js';
 import type { Metrics } from './metrics.js';
 import type { OriginateRequest } from '../app/outbound.js';
+import type { LiveEvent } from '../app/contact-centre.js';
+import type { Presence, RouterEvent } from '../core/acd/types.js';
 
 export interface Health {
   name: string;
@@ -26,11 +29,31 @@ export interface ApiDeps {
   location: LocationService;
   usernameOf: (agentId: string) => string | undefined;
   outbound: { check(req: OriginateRequest): string[]; originate(req: OriginateRequest): string };
+  /** Feeds an agent's own action (presence, wrap-up, take call) to the router. */
+  agentAction: (event: RouterEvent) => void;
+  /** Subscribes to live events; returns the unsubscribe function. */
+  subscribe: (listener: (e: LiveEvent) => void) => () => void;
+  breakReasons: () => string[];
+  /** When set, /api requires `Authorization: Bearer <token>`. */
+  token?: string;
 }
 
-export function buildApi(d: ApiDeps): FastifyInstance {
+export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   // A warn-level child: request lines stay out of the log, errors stay in.
   const app = Fastify({ loggerInstance: d.log.child({ component: 'http' }, { level: 'warn' }) }) as unknown as FastifyInstance;
+
+  // Registered before the routes, so `{ websocket: true }` routes are upgraded.
+  await app.register(websocket);
+  if (d.token) {
+    const expected = `Bearer ${d.token}`;
+    app.addHook('onRequest', async (req, reply) => {
+      if (!req.url.startsWith('/api/')) return;
+      // Browsers cannot set headers on a WebSocket, so the token may also come as ?token=.
+      const query = new URL(req.url, 'http://localhost').searchParams.get('token');
+      const given = req.headers.authorization ?? (query ? `Bearer ${query}` : '');
+      if (given !== expected) return reply.code(401).send({ error: 'missing or wrong bearer token' });
+    });
+  }
 
   app.get('/healthz', async (_req, reply) => {
     const deps = d.health();
@@ -118,6 +141,81 @@ export function buildApi(d: ApiDeps): FastifyInstance {
         };
       }),
     };
+  });
+
+  const agentOr404 = (id: string) => d.router().agents.get(id);
+
+  app.get<{ Params: { id: string } }>('/api/agents/:id', async (req, reply) => {
+    if (!agentOr404(req.params.id)) return reply.code(404).send({ error: 'no such agent', field: 'id' });
+    return d.router().agentView(req.params.id, Date.now());
+  });
+
+  app.put<{ Params: { id: string }; Body: { presence: Presence; reason?: string } }>(
+    '/api/agents/:id/presence',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['presence'],
+          properties: { presence: { type: 'string', enum: ['ready', 'standby', 'offline', 'break'] }, reason: { type: 'string', maxLength: 64 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      if (!agentOr404(req.params.id)) return reply.code(404).send({ error: 'no such agent', field: 'id' });
+      const { presence, reason } = req.body;
+      if (presence === 'break' && (!reason || !d.breakReasons().includes(reason))) {
+        return reply.code(400).send({ error: `body/reason must be one of: ${d.breakReasons().join(', ')}`, field: 'reason' });
+      }
+      d.agentAction({ type: 'agent-presence', agentId: req.params.id, presence, ...(reason ? { reason } : {}) });
+      return d.router().agentView(req.params.id, Date.now());
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { extendSec?: number } }>(
+    '/api/agents/:id/wrap-up',
+    { schema: { body: { type: 'object', additionalProperties: false, properties: { extendSec: { type: 'number', minimum: 1, maximum: 3600 } } } } },
+    async (req, reply) => {
+      if (!agentOr404(req.params.id)) return reply.code(404).send({ error: 'no such agent', field: 'id' });
+      const body = req.body ?? {};
+      d.agentAction(body.extendSec ? { type: 'wrap-up-extend', agentId: req.params.id, byMs: body.extendSec * 1000 } : { type: 'wrap-up-end', agentId: req.params.id });
+      return d.router().agentView(req.params.id, Date.now());
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/agents/:id/pool', async (req, reply) => {
+    if (!agentOr404(req.params.id)) return reply.code(404).send({ error: 'no such agent', field: 'id' });
+    return d.router().poolFor(req.params.id, Date.now());
+  });
+
+  app.post<{ Params: { id: string; callId: string } }>('/api/agents/:id/take/:callId', async (req, reply) => {
+    if (!agentOr404(req.params.id)) return reply.code(404).send({ error: 'no such agent', field: 'id' });
+    if (!d.router().calls.has(req.params.callId)) return reply.code(404).send({ error: 'no such waiting call', field: 'callId' });
+    d.agentAction({ type: 'take-call', agentId: req.params.id, callId: req.params.callId });
+    return d.router().poolFor(req.params.id, Date.now());
+  });
+
+  app.get('/api/queues', async () => ({
+    queues: [...d.router().queues.keys()].filter((id) => !id.startsWith('direct:')).map((id) => ({ id, ...d.router().queueStatus(id, Date.now()) })),
+  }));
+
+  app.get<{ Params: { id: string } }>('/api/queues/:id', async (req, reply) => {
+    if (!d.router().queues.has(req.params.id)) return reply.code(404).send({ error: 'no such queue', field: 'id' });
+    return { id: req.params.id, ...d.router().queueStatus(req.params.id, Date.now()) };
+  });
+
+  // Live events for desks and wallboards: one JSON object per message.
+  app.get('/api/events', { websocket: true }, (socket, req) => {
+    const q = new URL(req.url, 'http://localhost').searchParams;
+    const agent = q.get('agent');
+    const call = q.get('call');
+    const unsubscribe = d.subscribe((e) => {
+      if (agent && !(e.kind === 'agent' ? e.agentId === agent : e.data?.agentId === agent)) return;
+      if (call && !(e.kind === 'call' && e.callId === call)) return;
+      socket.send(JSON.stringify(e));
+    });
+    socket.on('close', unsubscribe);
   });
 
   // Validation failures name the field (fastify's default message does, e.g. "querystring/limit must be <= 1000").

@@ -4,43 +4,62 @@
  *
  * Inbound call path:
  * ```
- *  INVITE --> number lookup --> connectCaller (200 OK from FreeSWITCH's SDP)
- *    --> welcome prompt --> queued (hold music) --> router offers an agent
- *    --> INVITE to every device of the agent --> 200 OK --> agent media leg
- *    --> bridge caller <-> agent --> either side hangs up --> CDR closed
+ *  INVITE --> number lookup (or an agent's extension) --> connectCaller (200 OK)
+ *    --> welcome --> target: queue | agent | IVR | voicemail | external number | hang-up
+ *    queue: hold music (+ announcements) --> router offers an agent
+ *      --> INVITE to every device of the agent --> 200 OK --> agent media leg
+ *      --> bridge caller <-> agent --> either side hangs up --> CDR closed
+ *    a queue limit --> overflow target (the same list)
  * ```
- * Every decision (who gets the call, when an offer times out, wrap-up) is the
- * router's; this module only turns its commands into SIP/media actions and
- * SIP/media outcomes back into router events.
+ * Every decision (who gets the call, when an offer times out, wrap-up,
+ * limits, announcements) is the router's; this module only turns its commands
+ * into SIP/media actions and SIP/media outcomes back into router events.
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { Router } from '../core/acd/router.js';
-import type { AgentId, RouterCommand, RouterEvent } from '../core/acd/types.js';
-import type { Presence } from '../core/acd/agent.js';
-import type { Config } from '../config/schema.js';
+import type { AgentId, OverflowTarget, Presence, RouterCommand, RouterEvent } from '../core/acd/types.js';
+import type { Config, Target } from '../config/schema.js';
 import type { EventSocket } from '../media/event-socket.js';
 import type { Endpoint, MediaConnection } from '../media/media-server.js';
+import { record, RECORD_TONE, stopPlayback } from '../media/actions.js';
 import { ring, targetsOf, type AnsweredOffer, type RingingOffer } from '../sip/ring.js';
 import type { Registrar } from '../sip/registrar.js';
 import type { CallStore } from '../store/calls.js';
 import type { Db } from '../store/db.js';
 import type { Metrics } from '../api/metrics.js';
+import { announcementPrompts, fileString } from './announcements.js';
 import { directQueueId, routerPolicy } from './policy.js';
+
+interface Leg {
+  ep: Endpoint;
+  dialog: Srf.Dialog;
+}
 
 interface LiveCall {
   id: string;
   did: string;
   callerNumber: string;
   callerName: string;
+  clientId?: string;
   queueId?: string;
   arrivedAt: number;
   queuedAt?: number;
-  caller?: { ep: Endpoint; dialog: Srf.Dialog };
+  caller?: Leg;
   ringing: Map<AgentId, RingingOffer>;
   answers: Map<AgentId, AnsweredOffer>;
   agent?: { id: AgentId; ep?: Endpoint; dialog?: Srf.Dialog; answeredAt: number };
+  /** A leg to an external number the call was forwarded to. */
+  external?: Partial<Leg> & { answeredAt: number };
+  /** Variables collected on the way (IVR), returned with the call. */
+  variables: Record<string, string>;
+  announcing: boolean;
+  /** Leaving a voicemail: the caller hanging up is how it normally ends. */
+  inVoicemail?: boolean;
+  /** Left its queue through a limit: whatever happens next, that is how it ended. */
+  overflowed?: boolean;
   ended: boolean;
 }
 
@@ -57,16 +76,27 @@ export interface ContactCentreDeps {
   nodeId: string;
   /** Wall clock in ms, for the router and call records. */
   now?: () => number;
+  /** Runs an IVR flow on an answered call and says where the call goes next. */
+  ivr?: (call: { id: string; callerNumber: string; did: string; leg: Leg }, flow: string) => Promise<{ target: Target; variables: Record<string, string> } | undefined>;
 }
+
+/** What desks and wallboards are told, as it happens. */
+export type LiveEvent =
+  | { kind: 'agent'; agentId: string; status: string; presence: Presence; reason?: string; at: number }
+  | { kind: 'call'; callId: string; type: string; at: number; data?: Record<string, unknown> };
 
 /** High-resolution wall-clock ms, for timelines that latency figures are computed from. */
 export const hrNow = () => performance.timeOrigin + performance.now();
 
-export class ContactCentre {
+const DEFAULT_OVERFLOW: Target = { message: 'goodbye.wav', hangup: true };
+
+export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
   readonly router: Router;
   private readonly live = new Map<string, LiveCall>();
   /** FreeSWITCH channel uuid -> call and leg, to file RTP counters when the channel is destroyed. */
   private readonly legs = new Map<string, { callId: string; leg: 'caller' | 'agent' }>();
+  /** Answers that arrive for calls that have already gone, kept until the router says to release them. */
+  private readonly orphans = new Map<string, AnsweredOffer>();
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -74,6 +104,7 @@ export class ContactCentre {
     private readonly d: ContactCentreDeps,
     presence: ReadonlyMap<AgentId, Presence>,
   ) {
+    super();
     this.now = d.now ?? Date.now;
     this.router = new Router(routerPolicy(d.config()), this.now(), presence);
     d.esl.on('channel-stats', (s) => {
@@ -102,36 +133,51 @@ export class ContactCentre {
     for (const call of this.live.values()) this.finish(call, { side: 'system', cause: 'SYSTEM_SHUTDOWN', disposition: 'failed' });
   }
 
+  private timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at = hrNow()): void {
+    this.d.calls.event(call.id, at, type, data);
+    this.emit('live', { kind: 'call', callId: call.id, type, at, ...(data ? { data } : {}) });
+  }
+
   // ---- inbound calls ------------------------------------------------------
 
   async handleInvite(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const config = this.d.config();
-    const did = req.calledNumber ?? '';
-    const number = config.numbers[did] ?? config.numbers[`+${did}`] ?? config.numbers[did.replace(/^\+/, '')];
-    if (!number) {
-      this.d.log.info({ did, from: req.callingNumber }, 'call to unknown number refused');
+    const dialled = req.calledNumber ?? '';
+    const number = config.numbers[dialled] ?? config.numbers[`+${dialled}`] ?? config.numbers[dialled.replace(/^\+/, '')];
+    // An agent dialling a colleague's extension: only registered agents may, so authenticate.
+    const callee = number ? undefined : Object.entries(config.agents).find(([, a]) => a.extension === dialled);
+    let caller: { number: string; name: string } = { number: req.callingNumber ?? '', name: (req as { callingName?: string }).callingName ?? '' };
+    if (callee) {
+      const who = this.d.registrar.authenticateCall(req, res);
+      if (!who) return;
+      const a = config.agents[who];
+      caller = { number: a?.extension ?? '', name: a?.name ?? '' };
+    } else if (!number) {
+      this.d.log.info({ dialled, from: req.callingNumber }, 'call to unknown number refused');
       return res.send(404);
     }
     const ms = this.d.media.ms;
     if (!ms || !this.d.media.up) {
-      this.d.log.warn({ did }, 'call refused: media server unavailable');
+      this.d.log.warn({ dialled }, 'call refused: media server unavailable');
       return res.send(503, { headers: { 'Retry-After': '5' } });
     }
     const call: LiveCall = {
       id: randomUUID(),
-      did,
-      callerNumber: req.callingNumber ?? '',
-      callerName: (req as { callingName?: string }).callingName ?? '',
+      did: dialled,
+      callerNumber: caller.number,
+      callerName: caller.name,
+      ...(number?.client ? { clientId: number.client } : {}),
       arrivedAt: this.now(),
       ringing: new Map(),
       answers: new Map(),
+      variables: {},
+      announcing: false,
       ended: false,
     };
     this.live.set(call.id, call);
     this.d.metrics.callsActive.set(this.live.size);
-    this.d.calls.create({ id: call.id, node_id: this.d.nodeId, direction: 'inbound', did, caller_number: call.callerNumber, caller_name: call.callerName || null, arrived_at: call.arrivedAt });
-    this.d.calls.event(call.id, hrNow(), 'arrived', { did, from: call.callerNumber, sipCallId: req.get('Call-ID') });
-    const log = this.d.log.child({ callId: call.id });
+    this.d.calls.create({ id: call.id, node_id: this.d.nodeId, direction: callee ? 'internal' : 'inbound', did: dialled, caller_number: call.callerNumber, caller_name: call.callerName || null, arrived_at: call.arrivedAt });
+    this.timeline(call, 'arrived', { did: dialled, from: call.callerNumber, sipCallId: req.get('Call-ID') });
 
     // The caller may CANCEL while FreeSWITCH is still answering.
     req.on('cancel', () => {
@@ -147,24 +193,16 @@ export class ContactCentre {
       call.caller = { ep: leg.endpoint, dialog: leg.dialog };
       this.legs.set(leg.endpoint.uuid, { callId: call.id, leg: 'caller' });
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'could not answer caller');
+      this.d.log.error({ callId: call.id, err: (err as Error).message }, 'could not answer caller');
       if (!res.finalResponseSent) res.send(503);
       return this.finish(call, { side: 'system', cause: 'MEDIA_FAILURE', disposition: 'failed' });
     }
-    const answeredAt = this.now();
-    this.d.calls.update(call.id, { answered_at: answeredAt });
-    this.d.calls.event(call.id, hrNow(), 'answered');
+    this.d.calls.update(call.id, { answered_at: this.now() });
+    this.timeline(call, 'answered');
     call.caller.dialog.on('destroy', () => this.hangUpFrom(call, 'caller'));
 
-    const route = number.route;
-    if ('hangup' in route) {
-      if (number.welcome) await this.play(call, number.welcome);
-      return this.finish(call, { side: 'system', cause: route.hangup ?? 'NORMAL_CLEARING', disposition: 'rejected' });
-    }
-    const queueId = 'queue' in route ? route.queue : directQueueId((route as { agent: string }).agent);
-    const welcome = number.welcome ?? ('queue' in route ? config.queues[route.queue]?.welcome : undefined);
-    if (welcome) await this.play(call, welcome);
-    this.enterQueue(call, queueId);
+    if (number?.welcome) await this.play(call, number.welcome);
+    await this.routeTo(call, callee ? { agent: callee[0] } : number!.route, 'number');
   }
 
   /**
@@ -172,24 +210,111 @@ export class ContactCentre {
    * after a human answered) and queues it like an inbound one.
    */
   adoptAnswered(leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, queueId: string): void {
-    const call: LiveCall = { id: leg.id, did: '', callerNumber: leg.number, callerName: '', arrivedAt: leg.arrivedAt, ringing: new Map(), answers: new Map(), ended: false, caller: { ep: leg.ep, dialog: leg.dialog } };
+    const call: LiveCall = { id: leg.id, did: '', callerNumber: leg.number, callerName: '', arrivedAt: leg.arrivedAt, ringing: new Map(), answers: new Map(), variables: {}, announcing: false, ended: false, caller: { ep: leg.ep, dialog: leg.dialog } };
     this.live.set(call.id, call);
     this.d.metrics.callsActive.set(this.live.size);
     this.legs.set(leg.ep.uuid, { callId: call.id, leg: 'caller' });
     leg.dialog.on('destroy', () => this.hangUpFrom(call, 'caller'));
-    this.enterQueue(call, queueId);
+    void this.routeTo(call, { queue: queueId }, 'outbound');
   }
 
-  private enterQueue(call: LiveCall, queueId: string): void {
+  // ---- targets --------------------------------------------------------------
+
+  /** Sends an answered call where a number, an IVR, an overflow or a fallback says. */
+  private async routeTo(call: LiveCall, target: Target, via: string, depth = 0): Promise<void> {
+    if (call.ended || !call.caller) return;
+    if (depth > 8) return this.finish(call, { side: 'system', cause: 'ROUTING_LOOP', disposition: 'failed' });
+    const config = this.d.config();
+    if ('queue' in target) {
+      const welcome = config.queues[target.queue]?.welcome;
+      if (welcome && via !== 'overflow') await this.play(call, welcome);
+      return this.enterQueue(call, target.queue, target.priority ?? 0);
+    }
+    if ('agent' in target) return this.enterQueue(call, directQueueId(target.agent), 0);
+    if ('ivr' in target) {
+      if (!this.d.ivr) return this.finish(call, { side: 'system', cause: 'IVR_UNAVAILABLE', disposition: 'failed' });
+      this.timeline(call, 'ivr-start', { flow: target.ivr });
+      const result = await this.d.ivr({ id: call.id, callerNumber: call.callerNumber, did: call.did, leg: call.caller }, target.ivr);
+      if (!result || call.ended) return;
+      Object.assign(call.variables, result.variables);
+      this.timeline(call, 'ivr-end', { flow: target.ivr, variables: result.variables });
+      return this.routeTo(call, result.target, 'ivr', depth + 1);
+    }
+    if ('voicemail' in target) return this.voicemail(call, target.voicemail);
+    if ('number' in target) return this.forward(call, target.number, target.trunk);
+    if (target.message) await this.play(call, target.message);
+    const cause = typeof target.hangup === 'string' ? target.hangup : 'NORMAL_CLEARING';
+    this.finish(call, { side: 'system', cause, disposition: via === 'overflow' ? 'overflow' : 'rejected' });
+  }
+
+  private enterQueue(call: LiveCall, queueId: string, priority: number): void {
     if (call.ended || !call.caller) return;
     call.queueId = queueId;
     call.queuedAt = this.now();
     this.d.calls.update(call.id, { queue_id: queueId, queued_at: call.queuedAt });
-    this.d.calls.event(call.id, hrNow(), 'queued', { queueId });
-    const hold = this.d.config().queues[queueId]?.holdMusic ?? 'local_stream://moh';
-    // Hold music runs until the bridge replaces it; its promise settles then.
-    void call.caller.ep.play(hold).catch(() => undefined);
-    this.feed({ type: 'call-queued', callId: call.id, queueId });
+    this.timeline(call, 'queued', { queueId, priority });
+    this.holdMusic(call);
+    const clientId = call.clientId ?? this.d.config().queues[queueId]?.client;
+    this.feed({ type: 'call-queued', callId: call.id, queueId, priority, ...(call.callerNumber ? { caller: call.callerNumber } : {}), ...(clientId ? { clientId } : {}) });
+  }
+
+  private holdMusic(call: LiveCall): void {
+    const hold = (call.queueId && this.d.config().queues[call.queueId]?.holdMusic) || 'local_stream://moh';
+    // Hold music runs until the bridge (or an announcement) replaces it; its promise settles then.
+    void call.caller?.ep.play(hold).catch(() => undefined);
+  }
+
+  private async voicemail(call: LiveCall, boxId: string): Promise<void> {
+    const box = this.d.config().voicemail[boxId];
+    if (!call.caller || !box) return this.finish(call, { side: 'system', cause: 'NO_VOICEMAIL_BOX', disposition: 'failed' });
+    const ep = call.caller.ep;
+    await this.play(call, box.greeting ?? 'voicemail-greeting.wav');
+    await this.play(call, RECORD_TONE);
+    if (call.ended) return;
+    // FreeSWITCH's record does not create directories: one flat directory, the box in the name.
+    const name = `voicemail-${boxId}-${call.id}.wav`;
+    const file = `\${recordings_dir}/${name}`;
+    const started = this.now();
+    this.timeline(call, 'voicemail-recording', { box: boxId });
+    call.inVoicemail = true;
+    let callerHungUp = false;
+    call.caller.dialog.once('destroy', () => (callerHungUp = true));
+    await record(ep, file, box.maxSec).catch((err: Error) => this.d.log.warn({ callId: call.id, err: err.message }, 'voicemail recording failed'));
+    this.timeline(call, 'voicemail-recorded', { box: boxId, file: name, durationMs: this.now() - started });
+    this.finish(call, { side: callerHungUp ? 'caller' : 'system', cause: 'NORMAL_CLEARING', disposition: 'voicemail' }, false, callerHungUp);
+  }
+
+  /** Forwards the call to an external number through a trunk and bridges it. */
+  private async forward(call: LiveCall, number: string, trunkId?: string): Promise<void> {
+    const config = this.d.config();
+    const id = trunkId ?? Object.keys(config.trunks)[0];
+    const trunk = id ? config.trunks[id] : undefined;
+    const ms = this.d.media.ms;
+    if (!trunk || !ms || !call.caller) return this.finish(call, { side: 'system', cause: 'NO_ROUTE_DESTINATION', disposition: 'failed' });
+    const uri = trunk.uri.replace(/^(sips?:)(?:[^@]*@)?/, `$1${encodeURIComponent(number)}@`);
+    this.timeline(call, 'forwarding', { number, trunk: id });
+    const ringing = ring(this.d.srf, [{ uri, ...(trunk.username ? { auth: { username: trunk.username, password: trunk.password ?? '' } } : {}) }], {
+      From: `<sip:${call.callerNumber || 'anonymous'}@${config.sip.domain}>`,
+      'X-CC-Call-Id': call.id,
+    });
+    call.external = { answeredAt: 0 };
+    const stopRinging = () => ringing.cancel();
+    call.caller.dialog.once('destroy', stopRinging);
+    const outcome = await ringing.outcome;
+    if (outcome.kind !== 'answered') {
+      this.timeline(call, 'forward-failed', outcome.kind === 'failed' ? { reason: outcome.reason, status: outcome.status } : {});
+      if (call.ended) return;
+      await this.play(call, 'goodbye.wav');
+      return this.finish(call, { side: 'system', cause: 'NO_ANSWER', disposition: 'failed' });
+    }
+    if (call.ended) return void outcome.answer.destroy();
+    const ep = await ms.createEndpoint({ remoteSdp: outcome.answer.sdp });
+    const dialog = await outcome.answer.ack(ep.local.sdp);
+    call.external = { ep, dialog, answeredAt: this.now() };
+    dialog.on('destroy', () => this.hangUpFrom(call, 'agent'));
+    if (call.ended) return this.releaseOtherLeg(call);
+    await call.caller.ep.bridge(ep);
+    this.timeline(call, 'bridged', { number });
   }
 
   private async play(call: LiveCall, file: string): Promise<void> {
@@ -198,6 +323,21 @@ export class ContactCentre {
     } catch (err) {
       this.d.log.warn({ callId: call.id, file, err: (err as Error).message }, 'prompt failed');
     }
+  }
+
+  /** Interrupts hold music with the queue's position / wait announcement, then resumes it. */
+  private async announce(call: LiveCall, position: number, estimatedWaitMs: number | undefined): Promise<void> {
+    const q = call.queueId ? this.d.config().queues[call.queueId] : undefined;
+    if (!q?.announce || !call.caller || call.agent || call.announcing) return;
+    const files = announcementPrompts({ position, ...(estimatedWaitMs !== undefined ? { estimatedWaitMs } : {}) }, q.announce);
+    if (files.length === 0) return;
+    call.announcing = true;
+    this.timeline(call, 'announced', { position, estimatedWaitMs });
+    await stopPlayback(call.caller.ep);
+    await this.play(call, fileString(files, '${sounds_dir}'));
+    call.announcing = false;
+    // Back to the music unless an agent took the call meanwhile.
+    if (!call.ended && !call.agent && call.answers.size === 0) this.holdMusic(call);
   }
 
   // ---- router commands ----------------------------------------------------
@@ -214,7 +354,7 @@ export class ContactCentre {
           if (call && ringing) {
             call.ringing.delete(c.agentId);
             ringing.cancel();
-            this.d.calls.event(call.id, hrNow(), 'offer-withdrawn', { agentId: c.agentId, reason: c.reason });
+            this.timeline(call, 'offer-withdrawn', { agentId: c.agentId, reason: c.reason });
           }
           break;
         }
@@ -229,13 +369,26 @@ export class ContactCentre {
         case 'connect':
           void this.connect(c.callId, c.agentId);
           break;
-        case 'max-wait': {
+        case 'overflow': {
           const call = this.live.get(c.callId);
-          if (call) this.finish(call, { side: 'system', cause: 'MAX_WAIT_EXCEEDED', disposition: 'overflow' });
+          if (!call || !call.caller) break;
+          this.timeline(call, 'overflow', { queueId: c.queueId, reason: c.reason, target: c.target });
+          call.overflowed = true;
+          const target = fromOverflow(c.target) ?? DEFAULT_OVERFLOW;
+          void stopPlayback(call.caller.ep).then(() => this.routeTo(call, target, 'overflow'));
           break;
         }
+        case 'announce': {
+          const call = this.live.get(c.callId);
+          if (call) void this.announce(call, c.position, c.estimatedWaitMs);
+          break;
+        }
+        case 'take-refused':
+          this.d.log.info({ callId: c.callId, agentId: c.agentId, reason: c.reason }, 'take call refused');
+          break;
         case 'agent-status':
           this.d.log.info({ agentId: c.agentId, status: c.status, presence: c.presence, reason: c.reason }, 'agent status');
+          this.emit('live', { kind: 'agent', agentId: c.agentId, status: c.status, presence: c.presence, ...(c.reason ? { reason: c.reason } : {}), at: this.now() });
           this.d.metrics.agentStatus(this.router);
           void this.d.db
             .insertInto('agent_state')
@@ -248,9 +401,6 @@ export class ContactCentre {
     }
     this.armTimer();
   }
-
-  /** Answers that arrive for calls that have already gone, kept until the router says to release them. */
-  private readonly orphans = new Map<string, AnsweredOffer>();
 
   private armTimer(): void {
     clearTimeout(this.timer);
@@ -272,11 +422,14 @@ export class ContactCentre {
       To: `<sip:${agent.sip.username}@${domain}>`,
       'X-CC-Call-Id': call.id,
       'X-CC-Queue': call.queueId ?? '',
+      'X-CC-Waited': String(Math.round((this.now() - (call.queuedAt ?? call.arrivedAt)) / 1000)),
+      // Desk phones that support it answer on their own (Polycom/Yealink: Alert-Info; Snom/Cisco: Call-Info).
+      ...(agent.autoAnswer ? { 'Call-Info': `<sip:${domain}>;answer-after=0`, 'Alert-Info': 'info=alert-autoanswer' } : {}),
     });
     call.ringing.set(agentId, ringing);
     if (call.ringing.size === 1) this.d.calls.update(call.id, { offered_at: this.now() });
     void ringing.sent.then((at) => {
-      this.d.calls.event(call.id, at, 'offered', { agentId, devices: bindings.length });
+      this.timeline(call, 'offered', { agentId, devices: bindings.length }, at);
       if (call.queuedAt !== undefined) this.d.metrics.offerLatency.observe((at - call.queuedAt) / 1000);
     });
     const outcome = await ringing.outcome;
@@ -285,10 +438,10 @@ export class ContactCentre {
       case 'cancelled':
         return;
       case 'failed':
-        this.d.calls.event(call.id, hrNow(), 'offer-failed', { agentId, reason: outcome.reason, status: outcome.status });
+        this.timeline(call, 'offer-failed', { agentId, reason: outcome.reason, status: outcome.status });
         return this.feed({ type: 'offer-failed', callId, agentId, reason: outcome.reason });
       case 'answered':
-        this.d.calls.event(call.id, hrNow(), 'agent-answered', { agentId, contact: outcome.answer.contact });
+        this.timeline(call, 'agent-answered', { agentId, contact: outcome.answer.contact });
         if (this.live.has(callId)) call.answers.set(agentId, outcome.answer);
         else this.orphans.set(`${callId}/${agentId}`, outcome.answer);
         return this.feed({ type: 'offer-answered', callId, agentId });
@@ -311,9 +464,9 @@ export class ContactCentre {
       const dialog = await answer.ack(ep.local.sdp);
       call.agent.dialog = dialog;
       dialog.on('destroy', () => this.hangUpFrom(call, 'agent'));
-      if (call.ended) return this.releaseAgent(call);
+      if (call.ended) return this.releaseOtherLeg(call);
       await call.caller.ep.bridge(ep);
-      this.d.calls.event(call.id, hrNow(), 'bridged', { agentId });
+      this.timeline(call, 'bridged', { agentId });
     } catch (err) {
       this.d.log.error({ callId, agentId, err: (err as Error).message }, 'connecting agent failed');
       if (!call.agent.dialog) void answer.destroy();
@@ -324,46 +477,59 @@ export class ContactCentre {
   // ---- hang-up ------------------------------------------------------------
 
   private hangUpFrom(call: LiveCall, side: 'caller' | 'agent'): void {
-    if (call.ended) return;
-    const connected = call.agent !== undefined;
-    this.finish(call, { side, cause: 'NORMAL_CLEARING', disposition: connected ? 'answered' : 'abandoned' });
+    if (call.ended || (side === 'caller' && call.inVoicemail)) return;
+    const connected = call.agent !== undefined || (call.external?.answeredAt ?? 0) > 0;
+    const disposition = connected ? (call.agent ? 'answered' : 'forwarded') : call.overflowed ? 'overflow' : 'abandoned';
+    this.finish(call, { side, cause: 'NORMAL_CLEARING', disposition }, side === 'agent');
   }
 
-  private finish(call: LiveCall, how: { side: 'caller' | 'agent' | 'system'; cause: string; disposition: string }): void {
+  private finish(call: LiveCall, how: { side: 'caller' | 'agent' | 'system'; cause: string; disposition: string }, otherHungUp = false, callerHungUp = how.side === 'caller'): void {
     if (call.ended) return;
     call.ended = true;
     const endedAt = this.now();
+    // The router first, while the call is still live: its withdrawals land in this call's timeline.
+    if (call.queueId !== undefined) this.feed({ type: call.agent ? 'call-ended' : 'call-abandoned', callId: call.id });
     this.live.delete(call.id);
     this.d.metrics.callsActive.set(this.live.size);
     this.d.metrics.callsTotal.inc({ disposition: how.disposition });
-    if (call.queueId !== undefined) this.feed({ type: call.agent ? 'call-ended' : 'call-abandoned', callId: call.id });
     for (const r of call.ringing.values()) r.cancel();
     for (const a of call.answers.values()) void a.destroy();
     if (call.caller) {
-      if (how.side !== 'caller') call.caller.dialog.destroy();
+      if (!callerHungUp) call.caller.dialog.destroy();
       void call.caller.ep.destroy().catch(() => undefined);
     }
-    this.releaseAgent(call, how.side === 'agent');
+    this.releaseOtherLeg(call, otherHungUp);
     const waitFrom = call.queuedAt ?? call.arrivedAt;
+    const talkFrom = call.agent?.answeredAt ?? (call.external?.answeredAt || undefined);
     this.d.calls.update(call.id, {
       ended_at: endedAt,
       wait_ms: call.agent ? call.agent.answeredAt - waitFrom : endedAt - waitFrom,
-      talk_ms: call.agent ? endedAt - call.agent.answeredAt : null,
+      talk_ms: talkFrom !== undefined ? endedAt - talkFrom : null,
       disposition: how.disposition,
       hangup_cause: how.cause,
       hangup_side: how.side,
     });
-    this.d.calls.event(call.id, hrNow(), 'ended', { side: how.side, cause: how.cause, disposition: how.disposition });
+    this.timeline(call, 'ended', { side: how.side, cause: how.cause, disposition: how.disposition, ...(Object.keys(call.variables).length ? { variables: call.variables } : {}) });
     // FreeSWITCH reports RTP counters a moment after the legs are destroyed; stop waiting after a while.
     setTimeout(() => {
       for (const [uuid, leg] of this.legs) if (leg.callId === call.id) this.legs.delete(uuid);
     }, 30_000).unref();
   }
 
-  private releaseAgent(call: LiveCall, remoteHungUp = false): void {
-    const a = call.agent;
-    if (!a) return;
-    if (a.dialog && !remoteHungUp) a.dialog.destroy();
-    void a.ep?.destroy().catch(() => undefined);
+  /** Hangs up the agent's (or forwarded-to party's) leg, unless that side hung up itself. */
+  private releaseOtherLeg(call: LiveCall, otherHungUp = false): void {
+    for (const leg of [call.agent, call.external]) {
+      if (!leg) continue;
+      if (leg.dialog && !otherHungUp) leg.dialog.destroy();
+      void leg.ep?.destroy().catch(() => undefined);
+    }
   }
 }
+
+/** The router's overflow target back in configuration terms. */
+function fromOverflow(t: OverflowTarget | undefined): Target | undefined {
+  if (!t) return undefined;
+  if ('queue' in t) return t.queue.startsWith('direct:') ? { agent: t.queue.slice('direct:'.length) } : { queue: t.queue };
+  return t as Target;
+}
+

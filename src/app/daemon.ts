@@ -18,7 +18,8 @@ import { CallStore } from '../store/calls.js';
 import { migrate, openSqlite, type Db } from '../store/db.js';
 import { buildApi } from '../api/http.js';
 import { Metrics } from '../api/metrics.js';
-import { ContactCentre } from './contact-centre.js';
+import { ContactCentre, hrNow } from './contact-centre.js';
+import { runIvr } from './ivr-runner.js';
 import { OutboundDialer } from './outbound.js';
 import { registrarPolicy } from './policy.js';
 
@@ -88,7 +89,21 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const registrar = new Registrar(registrarPolicy(config), db, log.child({ component: 'registrar' }), (agentId, reachable) =>
     centre?.feed({ type: 'agent-reachable', agentId, reachable }),
   );
-  centre = new ContactCentre({ srf, media, esl, registrar, calls, db, metrics, log: log.child({ component: 'calls' }), config: current, nodeId: config.daemon.nodeId }, presence);
+  const ivrLog = log.child({ component: 'ivr' });
+  centre = new ContactCentre(
+    {
+      srf, media, esl, registrar, calls, db, metrics,
+      log: log.child({ component: 'calls' }),
+      config: current,
+      nodeId: config.daemon.nodeId,
+      ivr: async (call, flowName) => {
+        const flow = current().ivr[flowName];
+        if (!flow) return undefined;
+        return runIvr(flowName, flow, call, (step, detail) => calls.event(call.id, hrNow(), 'ivr-step', { flow: flowName, step, ...detail }), ivrLog);
+      },
+    },
+    presence,
+  );
   const outbound = new OutboundDialer({ srf, media, calls, centre, log: log.child({ component: 'outbound' }), config: current, nodeId: config.daemon.nodeId, tapAddress: fs.listenAddress });
   const restored = await registrar.restore();
   log.info({ restored }, 'registrations restored');
@@ -110,7 +125,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   });
   reloader.start();
 
-  const api = buildApi({
+  const api = await buildApi({
     log,
     metrics,
     calls,
@@ -118,6 +133,13 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     location: registrar.location,
     usernameOf: (id) => current().agents[id]?.sip.username,
     outbound,
+    agentAction: (event) => centre!.feed(event),
+    subscribe: (listener) => {
+      centre!.on('live', listener);
+      return () => centre!.off('live', listener);
+    },
+    breakReasons: () => current().routing.breakReasons,
+    ...(config.daemon.http.token ? { token: config.daemon.http.token } : {}),
     health: () => {
       const deps = [
         { name: 'drachtio', up: sipUp, detail: sipUp ? undefined : sipError },

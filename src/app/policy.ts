@@ -1,33 +1,60 @@
 /** Turns the admins' configuration into the policies the pure core and the registrar take. */
-import type { RouterPolicy } from '../core/acd/types.js';
-import type { Config } from '../config/schema.js';
+import type { OverflowTarget, QueueMember, RouterPolicy } from '../core/acd/types.js';
+import type { Config, Target } from '../config/schema.js';
 import type { RegistrarPolicy } from '../sip/registrar.js';
 
-export const MAX_MISSED_IN_ROW = 3;
+export function directQueueId(agentId: string): string {
+  return `direct:${agentId}`;
+}
+
+export function toOverflow(t: Target | undefined): OverflowTarget | undefined {
+  if (!t) return undefined;
+  if ('queue' in t) return { queue: t.queue };
+  if ('ivr' in t) return { ivr: t.ivr };
+  if ('voicemail' in t) return { voicemail: t.voicemail };
+  if ('number' in t) return { number: t.number };
+  if ('agent' in t) return { queue: directQueueId(t.agent) };
+  return { hangup: true, ...(t.message ? { message: t.message } : {}) };
+}
 
 /** Direct calls to one agent ride on an implicit one-member queue, so they get the same offer handling. */
 export function routerPolicy(config: Config): RouterPolicy {
   const policy: RouterPolicy = {
-    maxMissedInRow: MAX_MISSED_IN_ROW,
-    agents: Object.entries(config.agents).map(([id, a]) => ({ id, initialPresence: a.initialPresence })),
+    maxMissedInRow: config.routing.maxMissedInRow,
+    agents: Object.entries(config.agents).map(([id, a]) => ({ id, initialPresence: a.initialPresence, skills: a.skills, clients: a.clients })),
     queues: Object.entries(config.queues).map(([id, q]) => ({
       id,
-      strategy: q.strategy,
-      members: q.members,
+      strategy: q.strategy as RouterPolicy['queues'][number]['strategy'],
+      members: q.members.map((m): QueueMember => (typeof m === 'string' ? { agentId: m, tier: 1 } : { agentId: m.agent, tier: m.tier })),
       offerTimeoutMs: q.offerTimeoutSec * 1000,
       wrapUpMs: q.wrapUpSec * 1000,
       missedBackoffMs: q.missedBackoffSec * 1000,
+      tierEscalationMs: q.tierEscalationSec * 1000,
+      requiredSkills: q.requiredSkills,
       ...(q.maxWaitSec !== undefined ? { maxWaitMs: q.maxWaitSec * 1000 } : {}),
+      ...(q.maxWaitNoAgentSec !== undefined ? { maxWaitNoAgentMs: q.maxWaitNoAgentSec * 1000 } : {}),
+      ...(q.maxSize !== undefined ? { maxSize: q.maxSize } : {}),
+      ...(q.overflow ? { overflow: toOverflow(q.overflow) } : {}),
+      ...(q.announce ? { announceEveryMs: q.announce.everySec * 1000 } : {}),
+      ...(q.affinity ? { affinityWindowMs: q.affinity.windowSec * 1000, affinityWaitMs: q.affinity.waitSec * 1000 } : {}),
+      ...(q.client ? { clientId: q.client } : {}),
     })),
   };
-  for (const id of Object.keys(config.agents)) {
-    policy.queues.push({ id: directQueueId(id), strategy: 'longest-idle', members: [id], offerTimeoutMs: 30_000, wrapUpMs: 0, missedBackoffMs: 0 });
+  for (const [id, a] of Object.entries(config.agents)) {
+    policy.queues.push({
+      id: directQueueId(id),
+      strategy: 'longest-idle',
+      members: [{ agentId: id, tier: 1 }],
+      offerTimeoutMs: 30_000,
+      wrapUpMs: 0,
+      missedBackoffMs: 0,
+      tierEscalationMs: 0,
+      requiredSkills: {},
+      // A direct call to a busy or absent agent goes to the agent's fallback after one offer cycle.
+      ...(a.fallback ? { overflow: toOverflow(a.fallback), maxWaitNoAgentMs: 0, maxWaitMs: 30_000 } : {}),
+    });
   }
   return policy;
-}
-
-export function directQueueId(agentId: string): string {
-  return `direct:${agentId}`;
 }
 
 export function registrarPolicy(config: Config): RegistrarPolicy {

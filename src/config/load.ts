@@ -9,8 +9,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { ConfigSchema, KEYED_SECTIONS, SINGLE_SECTIONS, type Config } from './schema.js';
+import { ConfigSchema, KEYED_SECTIONS, SINGLE_SECTIONS, type Config, type Target } from './schema.js';
 import { validateAmdParams } from '../core/amd/params.js';
+import { validateIvrFlows } from './ivr-schema.js';
 
 export interface ConfigError {
   file: string;
@@ -143,14 +144,35 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
     const src = locate(field);
     errors.push({ file: src?.file ?? '(config)', ...(src ? nodePos(src, field) : { line: 0, column: 0 }), field: field.join('.'), message });
   };
+  const checkTarget = (path: string[], t: Target | undefined) => {
+    if (!t) return;
+    if ('queue' in t && !config.queues[t.queue]) at([...path, 'queue'], `no queue "${t.queue}" is defined`);
+    if ('agent' in t && !config.agents[t.agent]) at([...path, 'agent'], `no agent "${t.agent}" is defined`);
+    if ('voicemail' in t && !config.voicemail[t.voicemail]) at([...path, 'voicemail'], `no voicemail box "${t.voicemail}" is defined`);
+    if ('number' in t) {
+      const trunk = t.trunk ?? Object.keys(config.trunks)[0];
+      if (!trunk || !config.trunks[trunk]) at([...path, t.trunk ? 'trunk' : 'number'], t.trunk ? `no trunk "${t.trunk}" is defined` : 'calls to external numbers need a trunk (trunks section)');
+    }
+    if ('ivr' in t && !config.ivr[t.ivr]) at([...path, 'ivr'], `no IVR flow "${t.ivr}" is defined`);
+  };
+  const checkClient = (path: string[], c: string | undefined) => {
+    if (c !== undefined && !config.clients[c]) at(path, `no client "${c}" is defined`);
+  };
   for (const [qid, q] of Object.entries(config.queues)) {
     q.members.forEach((m, i) => {
-      if (!config.agents[m]) at(['queues', qid, 'members', String(i)], `no agent "${m}" is defined`);
+      const id = typeof m === 'string' ? m : m.agent;
+      if (!config.agents[id]) at(['queues', qid, 'members', String(i), ...(typeof m === 'string' ? [] : ['agent'])], `no agent "${id}" is defined`);
     });
+    checkTarget(['queues', qid, 'overflow'], q.overflow);
+    checkClient(['queues', qid, 'client'], q.client);
   }
   for (const [num, n] of Object.entries(config.numbers)) {
-    if ('queue' in n.route && !config.queues[n.route.queue]) at(['numbers', num, 'route', 'queue'], `no queue "${n.route.queue}" is defined`);
-    if ('agent' in n.route && !config.agents[n.route.agent]) at(['numbers', num, 'route', 'agent'], `no agent "${n.route.agent}" is defined`);
+    checkTarget(['numbers', num, 'route'], n.route);
+    checkClient(['numbers', num, 'client'], n.client);
+  }
+  for (const [aid, a] of Object.entries(config.agents)) {
+    checkTarget(['agents', aid, 'fallback'], a.fallback);
+    a.clients.forEach((c, i) => checkClient(['agents', aid, 'clients', String(i)], c));
   }
   const seen = new Map<string, string>();
   for (const [aid, a] of Object.entries(config.agents)) {
@@ -160,6 +182,12 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
       else seen.set(`${kind}:${value}`, aid);
     }
   }
+  const ivrProblems = validateIvrFlows(config.ivr, {
+    queues: new Set(Object.keys(config.queues)),
+    agents: new Set(Object.keys(config.agents)),
+    voicemailBoxes: new Set(Object.keys(config.voicemail)),
+  });
+  for (const p of ivrProblems) at(p.path, p.message);
   for (const [name, params] of Object.entries(config.amdProfiles)) {
     for (const problem of validateAmdParams(params)) {
       const key = problem.split(':')[0]!;
@@ -173,8 +201,11 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
 
 function substituteEnv(src: Source, env: NodeJS.ProcessEnv, errors: ConfigError[]): void {
   visit(src.doc, {
-    Scalar(_key, node) {
+    Scalar(_key, node, path) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      // IVR flows interpolate their own call variables (${caller}, ${account}); the environment stays out.
+      const top = path[2];
+      if (isPair(top) && isScalar(top.key) && top.key.value === 'ivr') return;
       node.value = node.value.replace(ENV_REF, (whole, name: string, def: string | undefined) => {
         const v = env[name];
         if (v !== undefined && v !== '') return v;
@@ -212,6 +243,8 @@ function unescapePointer(s: string): string {
 /** anyOf failures come with one error per branch; keep only the anyOf itself. */
 function simplifyAjvErrors(errs: ErrorObject[]): ErrorObject[] {
   const anyOfPaths = errs.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath);
+  // if/then: the failing 'then' errors say what is wrong; the 'if' error itself says nothing.
+  errs = errs.filter((e) => e.keyword !== 'if');
   const kept = errs.filter(
     (e) => e.keyword === 'anyOf' || !anyOfPaths.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`)),
   );

@@ -7,6 +7,7 @@
  * ivr) are merged across files; the same key in two files is an error.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { IvrFlowSchema } from './ivr-schema.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Seconds = (def: number, max = 86_400) => Type.Number({ minimum: 0, maximum: max, default: def });
@@ -17,6 +18,8 @@ export const DaemonSchema = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        /** When set, /api/* requires `Authorization: Bearer <token>` (or ?token= for WebSockets). */
+        token: Type.Optional(Type.String({ minLength: 16 })),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -91,18 +94,31 @@ export const SipSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const RouteSchema = Type.Union([
-  Type.Object({ queue: Type.String() }, { additionalProperties: false }),
-  Type.Object({ agent: Type.String() }, { additionalProperties: false }),
-  Type.Object({ hangup: Type.Optional(Type.String()) }, { additionalProperties: false }),
-]);
+const Id = Type.String({ pattern: '^[A-Za-z0-9_.-]+$' });
+const Skills = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Type.Integer({ minimum: 1, maximum: 100 }), { default: {} });
+
+/** Where a call goes: the targets numbers, IVR flows and queue overflows share. */
+export const TargetSchema = Type.Union(
+  [
+    Type.Object({ queue: Type.String(), priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })) }, { additionalProperties: false }),
+    Type.Object({ agent: Type.String() }, { additionalProperties: false }),
+    Type.Object({ ivr: Type.String() }, { additionalProperties: false }),
+    Type.Object({ voicemail: Type.String() }, { additionalProperties: false }),
+    Type.Object({ number: Type.String({ pattern: '^\\+?[0-9*#]{2,20}$' }), trunk: Type.Optional(Type.String()) }, { additionalProperties: false }),
+    Type.Object({ hangup: Type.Optional(Type.Union([Type.Boolean(), Type.String()])), message: Type.Optional(Type.String()) }, { additionalProperties: false }),
+  ],
+  { description: 'a target' },
+);
+export const RouteSchema = TargetSchema;
 
 export const NumberSchema = Type.Object(
   {
-    route: RouteSchema,
+    route: TargetSchema,
     /** Prompt played before routing, a file under sounds/ or any FreeSWITCH playable. */
     welcome: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
+    /** The client (tenant) calls to this number belong to. */
+    client: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -122,26 +138,86 @@ export const AgentSchema = Type.Object(
     initialPresence: Type.Union([Type.Literal('ready'), Type.Literal('standby'), Type.Literal('offline')], {
       default: 'ready',
     }),
+    /** Skill -> proficiency 1-100; queues may require minimum proficiencies. */
+    skills: Skills,
+    /** Clients (tenants) this agent works for; empty: all. */
+    clients: Type.Array(Type.String(), { default: [] }),
+    /** Ask desk phones to answer offers by themselves (Call-Info answer-after / Alert-Info auto-answer). */
+    autoAnswer: Type.Boolean({ default: false }),
+    /** Where direct calls to this agent go when the agent is busy or unavailable. */
+    fallback: Type.Optional(TargetSchema),
   },
   { additionalProperties: false },
 );
 
+const MemberSchema = Type.Union([Type.String(), Type.Object({ agent: Type.String(), tier: Type.Integer({ minimum: 1, maximum: 9, default: 1 }) }, { additionalProperties: false })]);
+
 export const QueueSchema = Type.Object(
   {
     name: Type.Optional(Type.String()),
-    strategy: Type.Union([Type.Literal('longest-idle'), Type.Literal('round-robin'), Type.Literal('ring-all')], {
-      default: 'longest-idle',
-    }),
-    members: Type.Array(Type.String(), { default: [] }),
+    client: Type.Optional(Type.String()),
+    strategy: Type.Union(
+      ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'ring-all', 'top-down', 'random'].map((s) => Type.Literal(s)),
+      { default: 'longest-idle' },
+    ),
+    /** Agent ids, or {agent, tier}: tier 1 first, the next tier joins after tierEscalationSec of waiting. */
+    members: Type.Array(MemberSchema, { default: [] }),
+    tierEscalationSec: Seconds(30, 3600),
+    /** Skill -> minimum proficiency an agent needs for this queue. */
+    requiredSkills: Skills,
     /** What the caller hears while waiting: local_stream://NAME, a file, or a tone_stream. */
     holdMusic: Type.String({ default: 'local_stream://moh' }),
     welcome: Type.Optional(Type.String()),
+    /** Periodic announcement of the caller's position and estimated wait. */
+    announce: Type.Optional(
+      Type.Object(
+        { everySec: Type.Number({ minimum: 10, maximum: 3600 }), position: Type.Boolean({ default: true }), estimatedWait: Type.Boolean({ default: true }) },
+        { additionalProperties: false },
+      ),
+    ),
     offerTimeoutSec: Seconds(18, 600),
     wrapUpSec: Seconds(5, 3600),
     missedBackoffSec: Seconds(7, 3600),
     maxWaitSec: Type.Optional(Type.Number({ minimum: 1 })),
+    maxWaitNoAgentSec: Type.Optional(Type.Number({ minimum: 0 })),
+    maxSize: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Where calls go when a limit is reached (default: a message, then hang up). */
+    overflow: Type.Optional(TargetSchema),
+    /** A caller who spoke with an agent within windowSec is offered to that agent first (waiting up to waitSec for them). */
+    affinity: Type.Optional(
+      Type.Object({ windowSec: Type.Number({ minimum: 1 }), waitSec: Type.Number({ minimum: 0, default: 0 }) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
+);
+
+export const VoicemailBoxSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String()),
+    greeting: Type.Optional(Type.String()),
+    maxSec: Type.Number({ minimum: 5, maximum: 3600, default: 120 }),
+  },
+  { additionalProperties: false },
+);
+
+export const TrunkSchema = Type.Object(
+  {
+    /** Where calls to external numbers are sent, e.g. sip:gateway.example:5060;transport=udp. */
+    uri: Type.String({ pattern: '^sips?:' }),
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const RoutingSchema = Type.Object(
+  {
+    /** After this many missed offers in a row the agent is moved to standby. */
+    maxMissedInRow: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+    /** Break reasons agents may choose. */
+    breakReasons: Type.Array(Type.String(), { default: ['lunch', 'meeting', 'training', 'personal'] }),
+  },
+  { additionalProperties: false, default: {} },
 );
 
 export const ConfigSchema = Type.Object(
@@ -150,11 +226,17 @@ export const ConfigSchema = Type.Object(
     freeswitch: FreeswitchSchema,
     drachtio: DrachtioSchema,
     sip: SipSchema,
-    numbers: Type.Record(Type.String({ pattern: '^\\+?[0-9]{2,20}$' }), NumberSchema, { default: {} }),
-    agents: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), AgentSchema, { default: {} }),
-    queues: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), QueueSchema, { default: {} }),
+    numbers: Type.Record(Type.String({ pattern: '^\\+?[0-9]{2,20}$' }), NumberSchema, { default: {}, additionalProperties: false }),
+    agents: Type.Record(Id, AgentSchema, { default: {}, additionalProperties: false }),
+    queues: Type.Record(Id, QueueSchema, { default: {}, additionalProperties: false }),
+    clients: Type.Record(Id, Type.Object({ name: Type.Optional(Type.String()) }, { additionalProperties: false }), { default: {}, additionalProperties: false }),
+    voicemail: Type.Record(Id, VoicemailBoxSchema, { default: {}, additionalProperties: false }),
+    trunks: Type.Record(Id, TrunkSchema, { default: {}, additionalProperties: false }),
+    routing: RoutingSchema,
+    /** IVR ("smart routing") flows by name; see src/config/ivr-schema.ts. */
+    ivr: Type.Record(Id, IvrFlowSchema, { default: {}, additionalProperties: false }),
     /** Answering-machine detection tunables by profile name (checked against the detector's own ranges). */
-    amdProfiles: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Type.Record(Type.String(), Type.Number()), { default: {} }),
+    amdProfiles: Type.Record(Id, Type.Record(Type.String(), Type.Number()), { default: {}, additionalProperties: false }),
   },
   { additionalProperties: false },
 );
@@ -164,9 +246,10 @@ export type AgentConfig = Static<typeof AgentSchema>;
 export type QueueConfig = Static<typeof QueueSchema>;
 export type NumberConfig = Static<typeof NumberSchema>;
 export type Route = Static<typeof RouteSchema>;
+export type Target = Static<typeof TargetSchema>;
 export type TransportConfig = Static<typeof TransportSchema>;
 
 /** Sections whose entries are merged by key across files. */
-export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles'] as const;
+export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr'] as const;
 /** Sections that one file owns whole. */
-export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip'] as const;
+export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing'] as const;

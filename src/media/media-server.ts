@@ -22,6 +22,7 @@ export interface Endpoint extends EventEmitter {
   api(command: string, args?: string | string[]): Promise<unknown>;
   set(name: string | Record<string, string>, value?: string): Promise<unknown>;
   bridge(other: Endpoint | string): Promise<unknown>;
+  playCollect(opts: { file: string; min?: number; max?: number; tries?: number; timeout?: number; digitTimeout?: number; terminators?: string; invalidFile?: string; regexp?: string }): Promise<{ digits?: string }>;
   destroy(): Promise<void>;
 }
 

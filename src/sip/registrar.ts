@@ -67,6 +67,24 @@ export class Registrar {
     clearInterval(this.sweepTimer);
   }
 
+  /**
+   * Authenticates a call placed by an agent's device (an INVITE to a
+   * colleague's extension): the agent's id, or undefined once a 407/403 has
+   * been sent.
+   */
+  authenticateCall(req: Srf.SrfRequest, res: Srf.SrfResponse): string | undefined {
+    const now = this.now();
+    const outcome = this.auth.verify(req.get('Proxy-Authorization') || undefined, 'INVITE', now, (u) => this.policy.credentials.get(u)?.password);
+    if (outcome.ok) return this.policy.credentials.get(outcome.username)?.agentId;
+    if (outcome.reason === 'missing' || outcome.reason === 'stale' || outcome.reason === 'bad-nonce') {
+      res.send(407, { headers: { 'Proxy-Authenticate': this.auth.challenge(now, outcome.reason === 'stale') } });
+    } else {
+      this.log.info({ reason: outcome.reason, source: req.source_address }, 'call from an agent device refused');
+      res.send(403);
+    }
+    return undefined;
+  }
+
   handle(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
     try {
       this.register(req, res);

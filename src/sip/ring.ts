@@ -22,6 +22,8 @@ export interface RingTarget {
   uri: string;
   /** Where to send the INVITE when it is not the URI's host (a device behind NAT). */
   proxy?: string;
+  /** Credentials for a challenge (a trunk that authenticates us). */
+  auth?: { username: string; password: string };
 }
 
 export function targetsOf(bindings: Binding[]): RingTarget[] {
@@ -95,7 +97,7 @@ export function ring(
     srf
       .createUAC(
         target.uri,
-        { headers, noAck: true, ...(target.proxy ? { proxy: target.proxy } : {}) } as unknown as Srf.CreateUACOptions,
+        { headers, noAck: true, ...(target.proxy ? { proxy: target.proxy } : {}), ...(target.auth ? { auth: target.auth } : {}) } as unknown as Srf.CreateUACOptions,
         {
           cbRequest: (req: Srf.SrfRequest) => {
             fork.req = req;

@@ -1,0 +1,130 @@
+/**
+ * Real stack, ACD behaviour: an agent who declines or does not answer loses
+ * the call to the next agent and rests in back-off; a returning caller reaches
+ * the agent they spoke with; a queue's maximum wait overflows; a caller who
+ * hangs up is withdrawn from the ringing agent at once; presence set over the
+ * REST API keeps an agent out of offers; the WebSocket stream reports it all.
+ */
+import path from 'node:path';
+import t from 'tap';
+import WebSocket from 'ws';
+import type { LiveEvent } from '../../src/app/contact-centre.js';
+import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
+
+const found = findStack();
+
+const QUEUES = `queues:
+  decline:   { members: [agent1, agent2], offerTimeoutSec: 5, wrapUpSec: 0, missedBackoffSec: 3 }
+  timeout:   { members: [agent3, agent2], offerTimeoutSec: 2, wrapUpSec: 0, missedBackoffSec: 3 }
+  affinity:  { members: [agent2, agent5], offerTimeoutSec: 5, wrapUpSec: 0, affinity: { windowSec: 3600 } }
+  overflowq: { members: [agent4], maxWaitSec: 2, overflow: { message: goodbye.wav, hangup: true } }
+  abandon:   { members: [agent6], offerTimeoutSec: 20, wrapUpSec: 0 }
+`;
+const NUMBERS = `numbers:
+  "+15550101": { route: { queue: decline } }
+  "+15550102": { route: { queue: timeout } }
+  "+15550103": { route: { queue: affinity } }
+  "+15550104": { route: { queue: overflowq } }
+  "+15550105": { route: { queue: abandon } }
+`;
+
+interface Detail {
+  disposition: string | null;
+  agent_id: string | null;
+  ended_at: number | null;
+  timeline: { at: number; type: string; data: Record<string, unknown> | null }[];
+}
+
+async function call(stack: Stack, did: string, holdMs: number, dir: string, port: number): Promise<Detail> {
+  const before = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]?.id;
+  await runSipp(stack.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', did, '-i', '127.0.0.1', '-p', String(port), '-mp', String(port + 300), '-m', '1', '-d', String(holdMs), '-timeout', '40s'], dir, 45_000);
+  return waitFor('the call record to close', async () => {
+    const latest = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string; ended_at: number | null }[] }).calls[0];
+    if (!latest || latest.id === before || !latest.ended_at) return undefined;
+    return (await stack.http(`/api/calls/${latest.id}`)) as Detail;
+  }, 15_000, 100);
+}
+
+const steps = (d: Detail) => d.timeline.filter((e) => /offer|bridged|overflow/.test(e.type)).map((e) => `${e.type}${e.data?.agentId ? `:${String(e.data.agentId)}` : ''}${e.data?.reason ? `:${String(e.data.reason)}` : ''}`);
+
+t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeout: 240_000 }, async (t) => {
+  if (!found.ok) return;
+  const stack = await startStack(found.bins, { agents: 6, queueYaml: QUEUES, numbersYaml: NUMBERS });
+  t.teardown(() => stack.stop());
+  const phones = [
+    await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '200'], peerDir(stack, 'answer', 880)),
+    await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-decline.xml'), '-i', '127.0.0.1', '-p', '16010', '-d', '300'], peerDir(stack, 'decline', 880)),
+    await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-no-answer.xml'), '-i', '127.0.0.1', '-p', '16020'], peerDir(stack, 'noanswer', 880)),
+  ];
+  t.teardown(() => Promise.all(phones.map((p) => p.stop())));
+  const events: LiveEvent[] = [];
+  const ws = new WebSocket(`${stack.daemon.httpAddress.replace('http', 'ws')}/api/events`);
+  await new Promise((r) => ws.once('open', r));
+  ws.on('message', (m) => events.push(JSON.parse(String(m)) as LiveEvent));
+  t.teardown(() => ws.close());
+
+  // Registration order sets who has been idle longest: the declining and silent phones first.
+  const [a1, a2, a3, , a5, a6] = stack.agents;
+  for (const [agent, port] of [[a1, 16010], [a3, 16020], [a6, 16020], [a5, 16000], [a2, 16000]] as const) {
+    t.equal((await registerAgent(stack, agent!, port)).code, 0, `${agent!.id} registers`);
+  }
+  const callerDir = peerDir(stack, 'caller', 440);
+
+  await t.test('a declined offer goes to the next agent at once; the decliner rests in back-off', async (t) => {
+    const d = await call(stack, '+15550101', 1500, callerDir, 16100);
+    t.same(steps(d), ['offered:agent1', 'offer-failed:agent1:declined', 'offered:agent2', 'bridged:agent2']);
+    const failed = d.timeline.find((e) => e.type === 'offer-failed')!.at;
+    const reoffer = d.timeline.filter((e) => e.type === 'offered')[1]!.at;
+    t.ok(reoffer - failed < 50, `re-offered ${(reoffer - failed).toFixed(1)} ms after the decline`);
+    t.equal(d.disposition, 'answered');
+    const a1Status = events.filter((e) => e.kind === 'agent' && e.agentId === 'agent1').map((e) => (e as { status: string }).status);
+    t.ok(a1Status.includes('missed-backoff'), `agent1 went through back-off (${a1Status.join(' > ')})`);
+    await waitFor('agent1 back to ready after the back-off', async () => ((await stack.http('/api/agents/agent1')) as { status: string }).status === 'ready' || undefined, 6_000);
+  });
+
+  await t.test('an unanswered offer times out, is CANCELled and goes to the next agent', async (t) => {
+    const d = await call(stack, '+15550102', 3500, callerDir, 16110);
+    t.same(steps(d), ['offered:agent3', 'offer-withdrawn:agent3:timeout', 'offered:agent2', 'bridged:agent2']);
+    const offered = d.timeline.find((e) => e.type === 'offered')!.at;
+    const withdrawn = d.timeline.find((e) => e.type === 'offer-withdrawn')!.at;
+    t.ok(Math.abs(withdrawn - offered - 2000) < 250, `withdrawn after the 2 s offer timeout (${(withdrawn - offered).toFixed(0)} ms)`);
+  });
+
+  await t.test('a returning caller reaches the agent they spoke with', async (t) => {
+    const first = await call(stack, '+15550103', 800, callerDir, 16120);
+    const firstAgent = first.agent_id;
+    t.ok(firstAgent, `first call answered by ${firstAgent}`);
+    const second = await call(stack, '+15550103', 800, callerDir, 16130);
+    t.equal(second.agent_id, firstAgent, 'the second call goes to the same agent, although the other one has been idle longer');
+  });
+
+  await t.test('maximum wait overflows to the configured target', async (t) => {
+    const d = await call(stack, '+15550104', 6000, callerDir, 16140);
+    t.equal(d.disposition, 'overflow');
+    const q = d.timeline.find((e) => e.type === 'queued')!.at;
+    const o = d.timeline.find((e) => e.type === 'overflow');
+    t.equal(o?.data?.reason, 'max-wait');
+    t.ok(o && Math.abs(o.at - q - 2000) < 250, `overflowed after the 2 s maximum wait (${o ? (o.at - q).toFixed(0) : '?'} ms)`);
+  });
+
+  await t.test('a caller who hangs up is withdrawn from the ringing agent at once', async (t) => {
+    const d = await call(stack, '+15550105', 1200, callerDir, 16150);
+    t.equal(d.disposition, 'abandoned');
+    const ended = d.timeline.find((e) => e.type === 'ended')!;
+    const withdrawn = d.timeline.find((e) => e.type === 'offer-withdrawn');
+    t.equal(withdrawn?.data?.reason, 'abandoned');
+    t.ok(withdrawn && withdrawn.at - ended.at < 20, `withdrawn ${withdrawn ? (withdrawn.at - ended.at).toFixed(1) : '?'} ms after the hang-up`);
+    t.equal(((await stack.http('/api/agents/agent6')) as { status: string }).status, 'ready', 'agent6 is free again, not stuck offered');
+  });
+
+  await t.test('presence over REST: a break keeps the agent out of offers', async (t) => {
+    const put = async (body: object) =>
+      fetch(`${stack.daemon.httpAddress}/api/agents/agent2/presence`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    t.equal((await put({ presence: 'break', reason: 'no-such-reason' })).status, 400, 'an unknown break reason is refused');
+    t.equal((await put({ presence: 'break', reason: 'lunch' })).status, 200);
+    const d = await call(stack, '+15550101', 1200, callerDir, 16160);
+    t.notOk(steps(d).some((s) => s.includes('agent2')), 'agent2 on break is not offered');
+    t.equal(((await stack.http('/api/agents/agent2')) as { status: string }).status, 'break');
+    t.equal((await put({ presence: 'ready' })).status, 200);
+  });
+});
