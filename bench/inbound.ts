@@ -9,7 +9,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor } from '../test/stack/harness.js';
-import { readSippTrace } from './sipp-trace.js';
+import { readSippTrace } from '../test/support/sipp-trace.js';
 import { percentile, printTable } from './stats.js';
 
 interface CallDetail {

@@ -3,15 +3,22 @@
  * latencies on the real stack when FreeSWITCH, drachtio-server and SIPp are
  * installed. The AMD benchmark is `npm run bench:amd`.
  */
+import { benchAcdStack } from './acd-stack.js';
 import { benchInbound } from './inbound.js';
 import { benchRouter } from './router.js';
 
 const router = benchRouter();
-const inbound = await benchInbound();
+const inbound = await benchInbound({ calls: 200, agents: 10, cps: 5, talkMs: 1000 });
+const acd = await benchAcdStack(200);
 console.log('\nSummary');
 console.log(`router: agent frees up -> offer p99 ${router.freeUpP99!.toFixed(2)} us (target < 100 us)`);
 if (inbound) {
   console.log(`real stack: caller INVITE -> 200 OK median ${inbound.setupP50!.toFixed(2)} ms, p99 ${inbound.setupP99!.toFixed(2)} ms`);
   console.log(`real stack: queue entry -> agent INVITE median ${inbound.offerP50!.toFixed(2)} ms, p99 ${inbound.offerP99!.toFixed(2)} ms (target p99 < 25 ms)`);
+}
+if (acd) {
+  console.log(`real stack: agent free -> waiting call's INVITE median ${acd.freeToOfferP50!.toFixed(2)} ms, p99 ${acd.freeToOfferP99!.toFixed(2)} ms (target p99 < 25 ms)`);
+  console.log(`real stack: decline -> re-offer INVITE median ${acd.reofferP50!.toFixed(2)} ms, p99 ${acd.reofferP99!.toFixed(2)} ms`);
+  console.log(`real stack: caller hang-up -> CANCEL to ringing agent median ${acd.cancelP50!.toFixed(2)} ms, p99 ${acd.cancelP99!.toFixed(2)} ms`);
 }
 process.exit(0);

@@ -99,7 +99,9 @@ export function ring(
         target.uri,
         { headers, noAck: true, ...(target.proxy ? { proxy: target.proxy } : {}), ...(target.auth ? { auth: target.auth } : {}) } as unknown as Srf.CreateUACOptions,
         {
-          cbRequest: (req: Srf.SrfRequest) => {
+          // drachtio-srf calls it as (err, req), whatever its type declaration says.
+          cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
+            if (err || !req) return;
             fork.req = req;
             resolveSent(clock());
             // cancel() may have been called before drachtio handed us the request.
@@ -107,7 +109,7 @@ export function ring(
               fork.done = true;
               req.cancel(() => undefined);
             }
-          },
+          }) as unknown as (req: Srf.SrfRequest) => void,
         },
       )
       .then((r: unknown) => {

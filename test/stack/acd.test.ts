@@ -5,10 +5,12 @@
  * hangs up is withdrawn from the ringing agent at once; presence set over the
  * REST API keeps an agent out of offers; the WebSocket stream reports it all.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import WebSocket from 'ws';
 import type { LiveEvent } from '../../src/app/contact-centre.js';
+import { readSippTrace } from '../support/sipp-trace.js';
 import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
 
 const found = findStack();
@@ -54,7 +56,7 @@ t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeou
   const phones = [
     await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '200'], peerDir(stack, 'answer', 880)),
     await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-decline.xml'), '-i', '127.0.0.1', '-p', '16010', '-d', '300'], peerDir(stack, 'decline', 880)),
-    await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-no-answer.xml'), '-i', '127.0.0.1', '-p', '16020'], peerDir(stack, 'noanswer', 880)),
+    await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-no-answer.xml'), '-i', '127.0.0.1', '-p', '16020', '-trace_msg'], peerDir(stack, 'noanswer', 880)),
   ];
   t.teardown(() => Promise.all(phones.map((p) => p.stop())));
   const events: LiveEvent[] = [];
@@ -115,6 +117,13 @@ t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeou
     t.equal(withdrawn?.data?.reason, 'abandoned');
     t.ok(withdrawn && withdrawn.at - ended.at < 20, `withdrawn ${withdrawn ? (withdrawn.at - ended.at).toFixed(1) : '?'} ms after the hang-up`);
     t.equal(((await stack.http('/api/agents/agent6')) as { status: string }).status, 'ready', 'agent6 is free again, not stuck offered');
+    const dir = path.join(stack.dir, 'noanswer');
+    const cancels = await waitFor('the silent phone to see both CANCELs', () => {
+      const file = readdirSync(dir).find((f) => f.endsWith('_messages.log'));
+      const n = file ? readSippTrace(path.join(dir, file)).filter((m) => m.direction === 'received' && m.firstLine.startsWith('CANCEL ')).length : 0;
+      return n >= 2 ? n : undefined;
+    }, 5_000);
+    t.equal(cancels, 2, 'the unanswered phone received a CANCEL for the timed-out offer and for the abandoned call');
   });
 
   await t.test('presence over REST: a break keeps the agent out of offers', async (t) => {
