@@ -20,7 +20,7 @@ import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { Router } from '../core/acd/router.js';
-import type { AgentId, OverflowTarget, Presence, RouterCommand, RouterEvent } from '../core/acd/types.js';
+import type { AgentId, OverflowTarget, Presence, RouterCommand, RouterEvent, RouterSnapshot } from '../core/acd/types.js';
 import type { Config, Target } from '../config/schema.js';
 import type { EventSocket } from '../media/event-socket.js';
 import type { Endpoint, MediaConnection } from '../media/media-server.js';
@@ -98,15 +98,21 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
   /** Answers that arrive for calls that have already gone, kept until the router says to release them. */
   private readonly orphans = new Map<string, AnsweredOffer>();
   private timer?: NodeJS.Timeout;
+  private saveTimer?: NodeJS.Timeout;
   private readonly now: () => number;
 
+  /**
+   * `snapshot`: the router's state saved by a previous run (presence, reasons,
+   * counters, affinity, calls in flight); see {@link reconcileAfterRestart}.
+   */
   constructor(
     private readonly d: ContactCentreDeps,
     presence: ReadonlyMap<AgentId, Presence>,
+    snapshot?: RouterSnapshot,
   ) {
     super();
     this.now = d.now ?? Date.now;
-    this.router = new Router(routerPolicy(d.config()), this.now(), presence);
+    this.router = snapshot ? Router.restore(routerPolicy(d.config()), snapshot, this.now()) : new Router(routerPolicy(d.config()), this.now(), presence);
     d.esl.on('channel-stats', (s) => {
       const leg = this.legs.get(s.uuid);
       if (!leg) return;
@@ -128,9 +134,97 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.apply(this.router.reconfigure(routerPolicy(config), this.now()));
   }
 
-  stop(): void {
+  /**
+   * Stops taking decisions. Calls not yet connected are ended; bridged calls
+   * are left up in FreeSWITCH (their media does not need the daemon) for the
+   * next run to adopt. Resolves once the router's state is saved.
+   */
+  async stop(): Promise<void> {
     clearTimeout(this.timer);
-    for (const call of this.live.values()) this.finish(call, { side: 'system', cause: 'SYSTEM_SHUTDOWN', disposition: 'failed' });
+    for (const call of [...this.live.values()]) {
+      if (call.agent?.dialog) continue;
+      this.finish(call, { side: 'system', cause: 'SYSTEM_SHUTDOWN', disposition: 'failed' });
+    }
+    clearTimeout(this.saveTimer);
+    await this.saveState();
+  }
+
+  /** Saves the router's snapshot; runs shortly after every change and at stop. */
+  async saveState(): Promise<void> {
+    const snapshot = JSON.stringify(this.router.snapshot());
+    const now = this.now();
+    await this.d.db
+      .insertInto('router_state')
+      .values({ id: 'router', snapshot, saved_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ snapshot, saved_at: now }))
+      .execute()
+      .catch((err: Error) => this.d.log.error({ err: err.message }, 'saving router state failed'));
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.saveState();
+    }, 250);
+    this.saveTimer.unref();
+  }
+
+  /**
+   * After a restart: a call the previous run left bridged whose FreeSWITCH
+   * channels still exist is adopted (its agent stays on the call until one of
+   * the channels ends); any other call in flight, and any call record left
+   * open, is closed as ended by the restart.
+   */
+  async reconcileAfterRestart(): Promise<{ adopted: number; ended: number }> {
+    const now = this.now();
+    const exists = async (uuid: string | null) => (uuid ? (await this.d.esl.api(`uuid_exists ${uuid}`).catch(() => 'false')).trim() === 'true' : false);
+    const adopted: string[] = [];
+    let ended = 0;
+    for (const c of [...this.router.calls.values()]) {
+      const row = await this.d.db.selectFrom('calls').select(['caller_uuid', 'agent_uuid', 'agent_answered_at']).where('id', '=', c.id).executeTakeFirst();
+      if (c.state === 'connected' && row && (await exists(row.caller_uuid)) && (await exists(row.agent_uuid))) {
+        this.adopt(c.id, row.caller_uuid!, row.agent_uuid!, row.agent_answered_at ?? now);
+        adopted.push(c.id);
+        continue;
+      }
+      for (const uuid of [row?.caller_uuid, row?.agent_uuid]) if (uuid) void this.d.esl.api(`uuid_kill ${uuid}`).catch(() => undefined);
+      this.feed({ type: c.state === 'connected' ? 'call-ended' : 'call-abandoned', callId: c.id });
+      ended++;
+    }
+    let q = this.d.db.updateTable('calls').set({ ended_at: now, disposition: 'failed', hangup_cause: 'DAEMON_RESTART', hangup_side: 'system' }).where('ended_at', 'is', null);
+    if (adopted.length) q = q.where('id', 'not in', adopted);
+    const closed = await q.executeTakeFirst();
+    this.feed({ type: 'tick' });
+    return { adopted: adopted.length, ended: ended + Number(closed.numUpdatedRows ?? 0) };
+  }
+
+  /** Follows a bridged call the previous run left up, through FreeSWITCH's channel events. */
+  private adopt(callId: string, callerUuid: string, agentUuid: string, answeredAt: number): void {
+    this.timeline({ id: callId }, 'adopted-after-restart');
+    // The leg that really ended has its own cause (MEDIA_TIMEOUT, ...); its bridged partner
+    // follows with NORMAL_CLEARING, sometimes reported first. Look at both before deciding.
+    const seen = new Map<string, string>();
+    let deciding: NodeJS.Timeout | undefined;
+    const decide = () => {
+      this.d.esl.off('channel-stats', onHangup);
+      const causeOf = (u: string) => seen.get(u);
+      const side = causeOf(callerUuid) !== undefined && causeOf(callerUuid) !== 'NORMAL_CLEARING' ? 'caller' : causeOf(agentUuid) !== undefined && causeOf(agentUuid) !== 'NORMAL_CLEARING' ? 'agent' : seen.keys().next().value === callerUuid ? 'caller' : 'agent';
+      void this.d.esl.api(`uuid_kill ${side === 'caller' ? agentUuid : callerUuid}`).catch(() => undefined);
+      const endedAt = this.now();
+      this.feed({ type: 'call-ended', callId });
+      this.d.calls.update(callId, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition: 'answered', hangup_cause: 'NORMAL_CLEARING', hangup_side: side });
+      this.timeline({ id: callId }, 'ended', { side, cause: 'NORMAL_CLEARING', disposition: 'answered' });
+    };
+    const onHangup = (s: { uuid: string; hangupCause?: string }) => {
+      if (s.uuid !== callerUuid && s.uuid !== agentUuid) return;
+      seen.set(s.uuid, s.hangupCause ?? 'NORMAL_CLEARING');
+      if (seen.size === 2) {
+        clearTimeout(deciding);
+        decide();
+      } else deciding ??= setTimeout(decide, 300);
+    };
+    this.d.esl.on('channel-stats', onHangup);
   }
 
   private timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at = hrNow()): void {
@@ -192,6 +286,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       }
       call.caller = { ep: leg.endpoint, dialog: leg.dialog };
       this.legs.set(leg.endpoint.uuid, { callId: call.id, leg: 'caller' });
+      this.d.calls.update(call.id, { caller_uuid: leg.endpoint.uuid });
     } catch (err) {
       this.d.log.error({ callId: call.id, err: (err as Error).message }, 'could not answer caller');
       if (!res.finalResponseSent) res.send(503);
@@ -214,6 +309,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.live.set(call.id, call);
     this.d.metrics.callsActive.set(this.live.size);
     this.legs.set(leg.ep.uuid, { callId: call.id, leg: 'caller' });
+    this.d.calls.update(call.id, { caller_uuid: leg.ep.uuid });
     leg.dialog.on('destroy', () => this.hangUpFrom(call, 'caller'));
     void this.routeTo(call, { queue: queueId }, 'outbound');
   }
@@ -400,6 +496,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       }
     }
     this.armTimer();
+    this.scheduleSave();
   }
 
   private armTimer(): void {
@@ -461,6 +558,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       const ep = await ms.createEndpoint({ remoteSdp: answer.sdp });
       call.agent.ep = ep;
       this.legs.set(ep.uuid, { callId: call.id, leg: 'agent' });
+      this.d.calls.update(call.id, { agent_uuid: ep.uuid });
       const dialog = await answer.ack(ep.local.sdp);
       call.agent.dialog = dialog;
       dialog.on('destroy', () => this.hangUpFrom(call, 'agent'));

@@ -10,7 +10,7 @@ import pino, { type Logger } from 'pino';
 import { ConfigReloader } from '../config/reloader.js';
 import type { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { Presence } from '../core/acd/agent.js';
+import type { Presence, RouterSnapshot } from '../core/acd/types.js';
 import { EventSocket } from '../media/event-socket.js';
 import { MediaConnection } from '../media/media-server.js';
 import { Registrar } from '../sip/registrar.js';
@@ -82,6 +82,8 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   );
   media.start();
 
+  const saved = await db.selectFrom('router_state').select('snapshot').where('id', '=', 'router').executeTakeFirst();
+  const snapshot = saved ? (JSON.parse(saved.snapshot) as RouterSnapshot) : undefined;
   const presence = new Map<string, Presence>(
     (await db.selectFrom('agent_state').selectAll().execute()).map((r) => [r.agent_id, r.presence as Presence]),
   );
@@ -103,7 +105,18 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       },
     },
     presence,
+    snapshot,
   );
+  if (snapshot) {
+    // Needs FreeSWITCH to tell which bridged calls are still up: once its Event Socket answers.
+    const reconcile = () =>
+      void centre!.reconcileAfterRestart().then(
+        (r) => log.info(r, 'router state restored from the previous run'),
+        (err: Error) => log.error({ err: err.message }, 'restoring calls after restart failed'),
+      );
+    if (esl.up) reconcile();
+    else esl.once('up', reconcile);
+  }
   const outbound = new OutboundDialer({ srf, media, calls, centre, log: log.child({ component: 'outbound' }), config: current, nodeId: config.daemon.nodeId, tapAddress: fs.listenAddress });
   const restored = await registrar.restore();
   log.info({ restored }, 'registrations restored');
@@ -162,7 +175,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     reload: () => reloader.reload('api'),
     async stop() {
       reloader.stop();
-      centre!.stop();
+      await centre!.stop();
       registrar.stop();
       await api.close();
       media.stop();

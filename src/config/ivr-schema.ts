@@ -102,6 +102,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { isCalendarDate, isValidTimeZone, parseClock } from '../core/ivr/time.js';
 import { BUILTIN_VARIABLES, patternError, referencedVariables } from '../core/ivr/text.js';
+import { suggest } from './suggest.js';
 
 export const IVR_STEP_TYPES = ['play', 'menu', 'collect', 'condition', 'set', 'route'] as const;
 export type IvrStepType = (typeof IVR_STEP_TYPES)[number];
@@ -560,29 +561,3 @@ function instantLoops(steps: Record<string, IvrStep>): string[][] {
   return cycles.sort((a, b) => order.get(a[0]!)! - order.get(b[0]!)!);
 }
 
-function suggest(word: string, candidates: string[]): string {
-  let best: string | undefined;
-  let bestD = Math.min(3, Math.ceil(word.length / 2));
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
-}

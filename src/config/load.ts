@@ -12,6 +12,7 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Docume
 import { ConfigSchema, KEYED_SECTIONS, SINGLE_SECTIONS, type Config, type Target } from './schema.js';
 import { validateAmdParams } from '../core/amd/params.js';
 import { validateIvrFlows } from './ivr-schema.js';
+import { suggest } from './suggest.js';
 
 export interface ConfigError {
   file: string;
@@ -265,29 +266,3 @@ function describeAnyOf(schema: unknown): string {
   return `must be a mapping with exactly one of: ${forms.join(', ')}`;
 }
 
-function suggest(word: string, candidates: string[]): string {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}

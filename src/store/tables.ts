@@ -27,6 +27,9 @@ export interface CallTable {
   caller_rtp_out: number | null;
   agent_rtp_in: number | null;
   agent_rtp_out: number | null;
+  /** FreeSWITCH channel of each leg, to find the call again after a restart. */
+  caller_uuid: string | null;
+  agent_uuid: string | null;
 }
 
 export interface CallEventTable {
@@ -54,7 +57,14 @@ export interface AgentStateTable {
   updated_at: number;
 }
 
+export interface RouterStateTable {
+  id: string;
+  snapshot: string;
+  saved_at: number;
+}
+
 export interface Database {
+  router_state: RouterStateTable;
   calls: CallTable;
   call_events: CallEventTable;
   registrations: RegistrationTable;

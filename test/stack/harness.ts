@@ -74,6 +74,8 @@ export interface Stack {
   agents: AgentSpec[];
   bins: Binaries;
   http(pathname: string): Promise<unknown>;
+  /** Stops the daemon and starts a new one on the same configuration and database. */
+  restartDaemon(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -206,8 +208,9 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
     await servers.stop();
     throw err;
   }
+  let current = daemon;
   const http = async (pathname: string) => {
-    const res = await fetch(`${daemon.httpAddress}${pathname}`);
+    const res = await fetch(`${current.httpAddress}${pathname}`);
     return res.json() as Promise<unknown>;
   };
   try {
@@ -225,19 +228,25 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
     await servers.stop();
     throw new Error(`${(err as Error).message}; logs in ${dir}`);
   }
-  return {
+  const stack: Stack = {
     dir,
     configDir,
     daemon,
     agents,
     bins,
     http,
+    async restartDaemon() {
+      await stack.daemon.stop();
+      stack.daemon = current = await startDaemon(configDir, loaded.config, makeLogger(opts.logLevel ?? 'info', path.join(dir, 'daemon.log')));
+      await waitFor('the restarted daemon to report every dependency up', async () => ((await stack.http('/healthz')) as { status: string }).status === 'ok' || undefined, 30_000, 200);
+    },
     async stop() {
-      await daemon.stop();
+      await stack.daemon.stop();
       await servers.stop();
       if (!process.env.KEEP_STACK_DIR) rmSync(dir, { recursive: true, force: true });
     },
   };
+  return stack;
 }
 
 export interface SippResult {
