@@ -525,8 +525,19 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     });
     call.ringing.set(agentId, ringing);
     if (call.ringing.size === 1) this.d.calls.update(call.id, { offered_at: this.now() });
+    const queue = call.queueId ? config.queues[call.queueId] : undefined;
     void ringing.sent.then((at) => {
-      this.timeline(call, 'offered', { agentId, devices: bindings.length }, at);
+      // What the agent's desk shows while it rings.
+      this.timeline(call, 'offered', {
+        agentId,
+        devices: bindings.length,
+        caller: call.callerNumber,
+        ...(call.callerName ? { callerName: call.callerName } : {}),
+        queueId: call.queueId,
+        waitedMs: Math.round(at - (call.queuedAt ?? call.arrivedAt)),
+        ...(queue ? { timeoutMs: queue.offerTimeoutSec * 1000 } : {}),
+        ...(Object.keys(call.variables).length ? { variables: call.variables } : {}),
+      }, at);
       if (call.queuedAt !== undefined) this.d.metrics.offerLatency.observe((at - call.queuedAt) / 1000);
     });
     const outcome = await ringing.outcome;

@@ -126,6 +126,21 @@ t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeou
     t.equal(cancels, 2, 'the unanswered phone received a CANCEL for the timed-out offer and for the abandoned call');
   });
 
+  await t.test('an agent calls a colleague by extension, authenticated with their own credentials', async (t) => {
+    const before = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]?.id;
+    const r = await runSipp(stack.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'agent-dials.xml'), '-s', '1005', '-i', '127.0.0.1', '-p', '16170', '-mp', '16470', '-au', a2!.user, '-ap', a2!.password, '-key', 'user', a2!.user, '-key', 'domain', 'test.local', '-m', '1', '-d', '1000', '-timeout', '20s'], callerDir, 25_000);
+    t.equal(r.code, 0, `the call completes${r.code ? `: ${r.stdout.slice(-600)}` : ''}`);
+    const d = await waitFor('the call record', async () => {
+      const latest = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string; ended_at: number | null }[] }).calls[0];
+      return latest && latest.id !== before && latest.ended_at ? ((await stack.http(`/api/calls/${latest.id}`)) as Detail & { direction: string; caller_number: string }) : undefined;
+    }, 10_000);
+    t.equal(d.direction, 'internal');
+    t.equal(d.caller_number, '1002', "the caller is the calling agent's extension");
+    t.equal(d.agent_id, 'agent5', 'the colleague answered');
+    const offered = d.timeline.find((e) => e.type === 'offered');
+    t.equal(offered?.data?.caller, '1002', "the offer shows who is calling");
+  });
+
   await t.test('presence over REST: a break keeps the agent out of offers', async (t) => {
     const put = async (body: object) =>
       fetch(`${stack.daemon.httpAddress}/api/agents/agent2/presence`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
