@@ -60,6 +60,8 @@ interface LiveCall {
   inVoicemail?: boolean;
   /** Left its queue through a limit: whatever happens next, that is how it ended. */
   overflowed?: boolean;
+  /** Set when an agent transferred the call: shown with the next offer. */
+  transfer?: { by: AgentId; how: 'blind'; to: string };
   ended: boolean;
 }
 
@@ -520,6 +522,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       'X-CC-Call-Id': call.id,
       'X-CC-Queue': call.queueId ?? '',
       'X-CC-Waited': String(Math.round((this.now() - (call.queuedAt ?? call.arrivedAt)) / 1000)),
+      ...(call.transfer ? { 'X-CC-Transferred-By': `${call.transfer.by};how=${call.transfer.how}` } : {}),
       // Desk phones that support it answer on their own (Polycom/Yealink: Alert-Info; Snom/Cisco: Call-Info).
       ...(agent.autoAnswer ? { 'Call-Info': `<sip:${domain}>;answer-after=0`, 'Alert-Info': 'info=alert-autoanswer' } : {}),
     });
@@ -537,6 +540,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
         waitedMs: Math.round(at - (call.queuedAt ?? call.arrivedAt)),
         ...(queue ? { timeoutMs: queue.offerTimeoutSec * 1000 } : {}),
         ...(Object.keys(call.variables).length ? { variables: call.variables } : {}),
+        ...(call.transfer ? { transferredBy: call.transfer.by, transferHow: call.transfer.how } : {}),
       }, at);
       if (call.queuedAt !== undefined) this.d.metrics.offerLatency.observe((at - call.queuedAt) / 1000);
     });
@@ -572,8 +576,11 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       this.d.calls.update(call.id, { agent_uuid: ep.uuid });
       const dialog = await answer.ack(ep.local.sdp);
       call.agent.dialog = dialog;
-      dialog.on('destroy', () => this.hangUpFrom(call, 'agent'));
+      dialog.on('destroy', () => this.hangUpFrom(call, 'agent', dialog));
+      dialog.on('refer', (req, res) => void this.onRefer(call, agentId, req, res));
       if (call.ended) return this.releaseOtherLeg(call);
+      // When the agent's leg goes (a transfer), the caller's leg stays up, parked, for the next target.
+      await call.caller.ep.set({ hangup_after_bridge: 'false', park_after_bridge: 'true' });
       await call.caller.ep.bridge(ep);
       this.timeline(call, 'bridged', { agentId });
     } catch (err) {
@@ -583,10 +590,56 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     }
   }
 
+  // ---- transfers ------------------------------------------------------------
+
+  /**
+   * Blind transfer: the agent's phone sends REFER with the target (a
+   * colleague's extension, a queue id, a configured number, or an external
+   * number through a trunk). The agent's leg is released (the agent goes to
+   * wrap-up) and the caller goes to the target; the next offer shows who
+   * transferred the call and how.
+   */
+  private async onRefer(call: LiveCall, agentId: AgentId, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
+    const referTo = req.get('Refer-To') ?? '';
+    const user = decodeURIComponent(/sips?:([^@;>]+)@?/.exec(referTo)?.[1] ?? '');
+    const target = this.transferTarget(user);
+    if (!target || call.ended || call.agent?.id !== agentId || !call.caller) {
+      this.d.log.info({ callId: call.id, agentId, referTo }, 'transfer refused');
+      return res.send(target ? 481 : 404);
+    }
+    res.send(202);
+    const agentDialog = call.agent.dialog;
+    // Tell the transferring phone it worked (RFC 3515), then hang it up.
+    const notify = { method: 'NOTIFY', headers: { Event: 'refer', 'Subscription-State': 'terminated;reason=noresource', 'Content-Type': 'message/sipfrag;version=2.0' }, body: 'SIP/2.0 200 OK\r\n' };
+    await (agentDialog as unknown as { request(o: object): Promise<unknown> } | undefined)?.request(notify).catch(() => undefined);
+    call.transfer = { by: agentId, how: 'blind', to: user };
+    this.timeline(call, 'transferred', { by: agentId, how: 'blind', to: user });
+    const agentEp = call.agent.ep;
+    call.agent = undefined;
+    this.feed({ type: 'call-ended', callId: call.id });
+    agentDialog?.destroy();
+    void agentEp?.destroy().catch(() => undefined);
+    await this.routeTo(call, target, 'transfer');
+  }
+
+  /** What a transfer target names: an agent's extension, a queue, a configured number, or an external number. */
+  private transferTarget(user: string): Target | undefined {
+    const config = this.d.config();
+    const agent = Object.entries(config.agents).find(([, a]) => a.extension === user);
+    if (agent) return { agent: agent[0] };
+    if (config.queues[user]) return { queue: user };
+    const number = config.numbers[user] ?? config.numbers[`+${user}`];
+    if (number) return number.route;
+    if (/^\+?[0-9]{3,20}$/.test(user) && Object.keys(config.trunks).length) return { number: user };
+    return undefined;
+  }
+
   // ---- hang-up ------------------------------------------------------------
 
-  private hangUpFrom(call: LiveCall, side: 'caller' | 'agent'): void {
+  private hangUpFrom(call: LiveCall, side: 'caller' | 'agent', leg?: Srf.Dialog): void {
     if (call.ended || (side === 'caller' && call.inVoicemail)) return;
+    // A BYE from a leg the call has already left (the agent who transferred it) ends nothing.
+    if (side === 'agent' && leg && call.agent?.dialog !== leg && call.external?.dialog !== leg) return;
     const connected = call.agent !== undefined || (call.external?.answeredAt ?? 0) > 0;
     const disposition = connected ? (call.agent ? 'answered' : 'forwarded') : call.overflowed ? 'overflow' : 'abandoned';
     this.finish(call, { side, cause: 'NORMAL_CLEARING', disposition }, side === 'agent');

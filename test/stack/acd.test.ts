@@ -141,6 +141,24 @@ t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeou
     t.equal(offered?.data?.caller, '1002', "the offer shows who is calling");
   });
 
+  await t.test('an agent transfers the caller to a colleague (blind): the offer says who and how', async (t) => {
+    const transferer = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-transfers.xml'), '-i', '127.0.0.1', '-p', '16040', '-mp', '16240', '-d', '500', '-key', 'target', '1005', '-key', 'domain', 'test.local', '-m', '1'], peerDir(stack, 'transferer', 660));
+    t.teardown(() => transferer.stop());
+    // agent6 now answers on the transferring phone; its queue sends the call there.
+    t.equal((await registerAgent(stack, a6!, 16020, 0)).code, 0, 'agent6 leaves the silent phone');
+    t.equal((await registerAgent(stack, a6!, 16040)).code, 0, 'agent6 registers the transferring phone');
+    const d = await call(stack, '+15550105', 3000, callerDir, 16180);
+    const types = d.timeline.map((e) => e.type);
+    t.ok(types.includes('transferred'), 'the transfer is in the timeline');
+    t.equal(d.agent_id, 'agent5', 'the colleague took the transferred call');
+    const offers = d.timeline.filter((e) => e.type === 'offered');
+    t.equal(offers.length, 2);
+    t.equal(offers[1]?.data?.transferredBy, 'agent6', 'the second offer shows who transferred');
+    t.equal(offers[1]?.data?.transferHow, 'blind');
+    t.equal(d.disposition, 'answered');
+    await waitFor('agent6 free after the transfer', async () => ((await stack.http('/api/agents/agent6')) as { status: string }).status === 'ready' || undefined, 5_000);
+  });
+
   await t.test('presence over REST: a break keeps the agent out of offers', async (t) => {
     const put = async (body: object) =>
       fetch(`${stack.daemon.httpAddress}/api/agents/agent2/presence`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
