@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import type { OriginateRequest } from '../app/outbound.js';
 import type { LiveEvent } from '../app/contact-centre.js';
 import type { Presence, RouterEvent } from '../core/acd/types.js';
+import { parseContactsCsv, type ContactRow } from '../store/contacts.js';
 
 export interface Health {
   name: string;
@@ -34,6 +35,7 @@ export interface ApiDeps {
   /** Subscribes to live events; returns the unsubscribe function. */
   subscribe: (listener: (e: LiveEvent) => void) => () => void;
   breakReasons: () => string[];
+  contacts: { import(rows: ContactRow[]): Promise<number>; nameOf(number: string): Promise<string | undefined> };
   /** When set, /api requires `Authorization: Bearer <token>`. */
   token?: string;
 }
@@ -141,6 +143,19 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
         };
       }),
     };
+  });
+
+  // Contacts arrive as CSV (number,name[,company]); each bad row is reported by number, the good rows import.
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.post<{ Body: string }>('/api/contacts', async (req, reply) => {
+    if (typeof req.body !== 'string') return reply.code(415).send({ error: 'send the contacts as text/csv: number,name[,company]' });
+    const { rows, problems } = parseContactsCsv(req.body);
+    const imported = await d.contacts.import(rows);
+    return reply.code(problems.length && !imported ? 400 : 200).send({ imported, problems });
+  });
+  app.get<{ Params: { number: string } }>('/api/contacts/:number', async (req, reply) => {
+    const name = await d.contacts.nameOf(req.params.number);
+    return name ? { number: req.params.number, name } : reply.code(404).send({ error: 'no such contact', field: 'number' });
   });
 
   const agentOr404 = (id: string) => d.router().agents.get(id);

@@ -43,6 +43,8 @@ interface LiveCall {
   did: string;
   callerNumber: string;
   callerName: string;
+  /** From the contacts directory, when the number is known. */
+  contactName?: string;
   clientId?: string;
   queueId?: string;
   arrivedAt: number;
@@ -78,6 +80,8 @@ export interface ContactCentreDeps {
   nodeId: string;
   /** Wall clock in ms, for the router and call records. */
   now?: () => number;
+  /** The contact name of a caller's number, if known. */
+  contactName?: (number: string) => Promise<string | undefined>;
   /** Runs an IVR flow on an answered call and says where the call goes next. */
   ivr?: (call: { id: string; callerNumber: string; did: string; leg: Leg }, flow: string) => Promise<{ target: Target; variables: Record<string, string> } | undefined>;
 }
@@ -274,6 +278,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.d.metrics.callsActive.set(this.live.size);
     this.d.calls.create({ id: call.id, node_id: this.d.nodeId, direction: callee ? 'internal' : 'inbound', did: dialled, caller_number: call.callerNumber, caller_name: call.callerName || null, arrived_at: call.arrivedAt });
     this.timeline(call, 'arrived', { did: dialled, from: call.callerNumber, sipCallId: req.get('Call-ID') });
+    const contact = call.callerNumber && this.d.contactName ? this.d.contactName(call.callerNumber).catch(() => undefined) : undefined;
 
     // The caller may CANCEL while FreeSWITCH is still answering.
     req.on('cancel', () => {
@@ -297,6 +302,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.d.calls.update(call.id, { answered_at: this.now() });
     this.timeline(call, 'answered');
     call.caller.dialog.on('destroy', () => this.hangUpFrom(call, 'caller'));
+    call.contactName = await contact;
 
     if (number?.welcome) await this.play(call, number.welcome);
     await this.routeTo(call, callee ? { agent: callee[0] } : number!.route, 'number');
@@ -516,8 +522,9 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     const bindings = this.d.registrar.location.bindings(agent.sip.username, this.now());
     const domain = config.sip.domain;
     const from = call.callerNumber || 'anonymous';
+    const display = call.contactName ?? call.callerName;
     const ringing = ring(this.d.srf, targetsOf(bindings), {
-      From: `${call.callerName ? `"${call.callerName.replace(/"/g, '')}" ` : ''}<sip:${from}@${domain}>`,
+      From: `${display ? `"${display.replace(/"/g, '')}" ` : ''}<sip:${from}@${domain}>`,
       To: `<sip:${agent.sip.username}@${domain}>`,
       'X-CC-Call-Id': call.id,
       'X-CC-Queue': call.queueId ?? '',
@@ -536,6 +543,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
         devices: bindings.length,
         caller: call.callerNumber,
         ...(call.callerName ? { callerName: call.callerName } : {}),
+        ...(call.contactName ? { contactName: call.contactName } : {}),
         queueId: call.queueId,
         waitedMs: Math.round(at - (call.queuedAt ?? call.arrivedAt)),
         ...(queue ? { timeoutMs: queue.offerTimeoutSec * 1000 } : {}),

@@ -15,6 +15,7 @@ import { EventSocket } from '../media/event-socket.js';
 import { MediaConnection } from '../media/media-server.js';
 import { Registrar } from '../sip/registrar.js';
 import { CallStore } from '../store/calls.js';
+import { ContactStore } from '../store/contacts.js';
 import { migrate, openSqlite, type Db } from '../store/db.js';
 import { buildApi } from '../api/http.js';
 import { Metrics } from '../api/metrics.js';
@@ -50,6 +51,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const applied = await migrate(db);
   log.info({ dbFile, applied }, 'database ready');
   const calls = new CallStore(db, log.child({ component: 'store' }));
+  const contacts = new ContactStore(db);
   const metrics = new Metrics();
 
   // drachtio-server: the control connection reconnects by itself with back-off.
@@ -98,6 +100,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       log: log.child({ component: 'calls' }),
       config: current,
       nodeId: config.daemon.nodeId,
+      contactName: (n) => contacts.nameOf(n),
       ivr: async (call, flowName) => {
         const flow = current().ivr[flowName];
         if (!flow) return undefined;
@@ -146,6 +149,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     location: registrar.location,
     usernameOf: (id) => current().agents[id]?.sip.username,
     outbound,
+    contacts,
     agentAction: (event) => centre!.feed(event),
     subscribe: (listener) => {
       centre!.on('live', listener);

@@ -63,7 +63,15 @@ export interface RouterStateTable {
   saved_at: number;
 }
 
+export interface ContactTable {
+  number: string;
+  name: string;
+  company: string | null;
+  updated_at: number;
+}
+
 export interface Database {
+  contacts: ContactTable;
   router_state: RouterStateTable;
   calls: CallTable;
   call_events: CallEventTable;

@@ -21,6 +21,7 @@ const QUEUES = `queues:
   affinity:  { members: [agent2, agent5], offerTimeoutSec: 5, wrapUpSec: 0, affinity: { windowSec: 3600 } }
   overflowq: { members: [agent4], maxWaitSec: 2, overflow: { message: goodbye.wav, hangup: true } }
   abandon:   { members: [agent6], offerTimeoutSec: 20, wrapUpSec: 0 }
+  announced: { members: [agent4], announce: { everySec: 10 } }
 `;
 const NUMBERS = `numbers:
   "+15550101": { route: { queue: decline } }
@@ -28,6 +29,7 @@ const NUMBERS = `numbers:
   "+15550103": { route: { queue: affinity } }
   "+15550104": { route: { queue: overflowq } }
   "+15550105": { route: { queue: abandon } }
+  "+15550106": { route: { queue: announced } }
 `;
 
 interface Detail {
@@ -157,6 +159,14 @@ t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeou
     t.equal(offers[1]?.data?.transferHow, 'blind');
     t.equal(d.disposition, 'answered');
     await waitFor('agent6 free after the transfer', async () => ((await stack.http('/api/agents/agent6')) as { status: string }).status === 'ready' || undefined, 5_000);
+  });
+
+  await t.test('a waiting caller hears their position every 10 s', async (t) => {
+    const d = await call(stack, '+15550106', 12_500, callerDir, 16190);
+    const queued = d.timeline.find((e) => e.type === 'queued')!.at;
+    const a = d.timeline.find((e) => e.type === 'announced');
+    t.equal(a?.data?.position, 1, 'position 1 announced');
+    t.ok(a && Math.abs(a.at - queued - 10_000) < 500, `announced ${a ? ((a.at - queued) / 1000).toFixed(1) : '?'} s after queue entry`);
   });
 
   await t.test('presence over REST: a break keeps the agent out of offers', async (t) => {

@@ -11,7 +11,7 @@ import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp,
 
 const found = findStack();
 
-type CallRow = CallTable & { timeline?: { type: string; at: number }[] };
+type CallRow = CallTable & { timeline?: { type: string; at: number; data?: Record<string, unknown> }[] };
 
 t.test('a caller reaches a registered agent through the queue, with audio both ways', { skip: found.ok ? false : found.missing, timeout: 120_000 }, async (t) => {
   if (!found.ok) return;
@@ -29,6 +29,11 @@ t.test('a caller reaches a registered agent through the queue, with audio both w
   const agents = (await stack.http('/api/agents')) as { agents: { id: string; status: string; devices: unknown[] }[] };
   t.equal(agents.agents.find((a) => a.id === 'agent1')?.devices.length, 1, 'the device is listed under the agent');
   t.equal(agents.agents.find((a) => a.id === 'agent1')?.status, 'ready');
+
+  // The caller is a known contact; a bad row in the same import is reported and the good one kept.
+  const imported = await fetch(`${stack.daemon.httpAddress}/api/contacts`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'number,name,company\n+155570001,Ada Lovelace,Analytical\nnope,Bad Row\n' });
+  const importResult = (await imported.json()) as { imported: number; problems: { row: number }[] };
+  t.same({ imported: importResult.imported, rows: importResult.problems.map((p) => p.row) }, { imported: 1, rows: [3] }, 'one contact imported, row 3 reported');
 
   // An admin's typo in a queue field is rejected; the running configuration stays in force for the call below.
   const queues = path.join(stack.configDir, 'queues.yaml');
@@ -69,4 +74,6 @@ t.test('a caller reaches a registered agent through the queue, with audio both w
   const detail = (await stack.http(`/api/calls/${row.id}`)) as CallRow;
   const types = detail.timeline!.map((e) => e.type);
   t.same(types, ['arrived', 'answered', 'queued', 'offered', 'agent-answered', 'bridged', 'ended'], 'the timeline has every step in order');
+  const offered = (detail.timeline as { type: string; data?: Record<string, unknown> }[]).find((e) => e.type === 'offered');
+  t.equal(offered?.data?.contactName, 'Ada Lovelace (Analytical)', "the offer shows the caller's contact name");
 });
