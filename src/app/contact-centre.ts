@@ -31,7 +31,8 @@ import type { CallStore } from '../store/calls.js';
 import type { Db } from '../store/db.js';
 import type { Metrics } from '../api/metrics.js';
 import { announcementPrompts, fileString } from './announcements.js';
-import { directQueueId, routerPolicy } from './policy.js';
+import { reconcileAfterRestart } from './restart-recovery.js';
+import { directQueueId, routerPolicy, transferTarget } from './policy.js';
 
 interface Leg {
   ep: Endpoint;
@@ -176,61 +177,17 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.saveTimer.unref();
   }
 
-  /**
-   * After a restart: a call the previous run left bridged whose FreeSWITCH
-   * channels still exist is adopted (its agent stays on the call until one of
-   * the channels ends); any other call in flight, and any call record left
-   * open, is closed as ended by the restart.
-   */
-  async reconcileAfterRestart(): Promise<{ adopted: number; ended: number }> {
-    const now = this.now();
-    const exists = async (uuid: string | null) => (uuid ? (await this.d.esl.api(`uuid_exists ${uuid}`).catch(() => 'false')).trim() === 'true' : false);
-    const adopted: string[] = [];
-    let ended = 0;
-    for (const c of [...this.router.calls.values()]) {
-      const row = await this.d.db.selectFrom('calls').select(['caller_uuid', 'agent_uuid', 'agent_answered_at']).where('id', '=', c.id).executeTakeFirst();
-      if (c.state === 'connected' && row && (await exists(row.caller_uuid)) && (await exists(row.agent_uuid))) {
-        this.adopt(c.id, row.caller_uuid!, row.agent_uuid!, row.agent_answered_at ?? now);
-        adopted.push(c.id);
-        continue;
-      }
-      for (const uuid of [row?.caller_uuid, row?.agent_uuid]) if (uuid) void this.d.esl.api(`uuid_kill ${uuid}`).catch(() => undefined);
-      this.feed({ type: c.state === 'connected' ? 'call-ended' : 'call-abandoned', callId: c.id });
-      ended++;
-    }
-    let q = this.d.db.updateTable('calls').set({ ended_at: now, disposition: 'failed', hangup_cause: 'DAEMON_RESTART', hangup_side: 'system' }).where('ended_at', 'is', null);
-    if (adopted.length) q = q.where('id', 'not in', adopted);
-    const closed = await q.executeTakeFirst();
-    this.feed({ type: 'tick' });
-    return { adopted: adopted.length, ended: ended + Number(closed.numUpdatedRows ?? 0) };
-  }
-
-  /** Follows a bridged call the previous run left up, through FreeSWITCH's channel events. */
-  private adopt(callId: string, callerUuid: string, agentUuid: string, answeredAt: number): void {
-    this.timeline({ id: callId }, 'adopted-after-restart');
-    // The leg that really ended has its own cause (MEDIA_TIMEOUT, ...); its bridged partner
-    // follows with NORMAL_CLEARING, sometimes reported first. Look at both before deciding.
-    const seen = new Map<string, string>();
-    let deciding: NodeJS.Timeout | undefined;
-    const decide = () => {
-      this.d.esl.off('channel-stats', onHangup);
-      const causeOf = (u: string) => seen.get(u);
-      const side = causeOf(callerUuid) !== undefined && causeOf(callerUuid) !== 'NORMAL_CLEARING' ? 'caller' : causeOf(agentUuid) !== undefined && causeOf(agentUuid) !== 'NORMAL_CLEARING' ? 'agent' : seen.keys().next().value === callerUuid ? 'caller' : 'agent';
-      void this.d.esl.api(`uuid_kill ${side === 'caller' ? agentUuid : callerUuid}`).catch(() => undefined);
-      const endedAt = this.now();
-      this.feed({ type: 'call-ended', callId });
-      this.d.calls.update(callId, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition: 'answered', hangup_cause: 'NORMAL_CLEARING', hangup_side: side });
-      this.timeline({ id: callId }, 'ended', { side, cause: 'NORMAL_CLEARING', disposition: 'answered' });
-    };
-    const onHangup = (s: { uuid: string; hangupCause?: string }) => {
-      if (s.uuid !== callerUuid && s.uuid !== agentUuid) return;
-      seen.set(s.uuid, s.hangupCause ?? 'NORMAL_CLEARING');
-      if (seen.size === 2) {
-        clearTimeout(deciding);
-        decide();
-      } else deciding ??= setTimeout(decide, 300);
-    };
-    this.d.esl.on('channel-stats', onHangup);
+  /** After a restart: adopt the bridged calls the previous run left up, close the rest (see restart-recovery.ts). */
+  reconcileAfterRestart(): Promise<{ adopted: number; ended: number }> {
+    return reconcileAfterRestart({
+      router: this.router,
+      db: this.d.db,
+      esl: this.d.esl,
+      calls: this.d.calls,
+      now: this.now,
+      feed: (e) => this.feed(e),
+      timeline: (callId, type, data) => this.timeline({ id: callId }, type, data),
+    });
   }
 
   private timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at = hrNow()): void {
@@ -610,7 +567,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
   private async onRefer(call: LiveCall, agentId: AgentId, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const referTo = req.get('Refer-To') ?? '';
     const user = decodeURIComponent(/sips?:([^@;>]+)@?/.exec(referTo)?.[1] ?? '');
-    const target = this.transferTarget(user);
+    const target = transferTarget(this.d.config(), user);
     if (!target || call.ended || call.agent?.id !== agentId || !call.caller) {
       this.d.log.info({ callId: call.id, agentId, referTo }, 'transfer refused');
       return res.send(target ? 481 : 404);
@@ -628,18 +585,6 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     agentDialog?.destroy();
     void agentEp?.destroy().catch(() => undefined);
     await this.routeTo(call, target, 'transfer');
-  }
-
-  /** What a transfer target names: an agent's extension, a queue, a configured number, or an external number. */
-  private transferTarget(user: string): Target | undefined {
-    const config = this.d.config();
-    const agent = Object.entries(config.agents).find(([, a]) => a.extension === user);
-    if (agent) return { agent: agent[0] };
-    if (config.queues[user]) return { queue: user };
-    const number = config.numbers[user] ?? config.numbers[`+${user}`];
-    if (number) return number.route;
-    if (/^\+?[0-9]{3,20}$/.test(user) && Object.keys(config.trunks).length) return { number: user };
-    return undefined;
   }
 
   // ---- hang-up ------------------------------------------------------------

@@ -67,3 +67,14 @@ export function registrarPolicy(config: Config): RegistrarPolicy {
     credentials: new Map(Object.entries(config.agents).map(([id, a]) => [a.sip.username, { password: a.sip.password, agentId: id }])),
   };
 }
+
+/** What a transfer target names: an agent's extension, a queue, a configured number, or an external number. */
+export function transferTarget(config: Config, user: string): Target | undefined {
+  const agent = Object.entries(config.agents).find(([, a]) => a.extension === user);
+  if (agent) return { agent: agent[0] };
+  if (config.queues[user]) return { queue: user };
+  const number = config.numbers[user] ?? config.numbers[`+${user}`];
+  if (number) return number.route;
+  if (/^\+?[0-9]{3,20}$/.test(user) && Object.keys(config.trunks).length) return { number: user };
+  return undefined;
+}
