@@ -79,7 +79,7 @@ t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeou
     t.same(steps(d), ['offered:agent1', 'offer-failed:agent1:declined', 'offered:agent2', 'bridged:agent2']);
     const failed = d.timeline.find((e) => e.type === 'offer-failed')!.at;
     const reoffer = d.timeline.filter((e) => e.type === 'offered')[1]!.at;
-    t.ok(reoffer - failed < 50, `re-offered ${(reoffer - failed).toFixed(1)} ms after the decline`);
+    t.ok(reoffer - failed < 100, `re-offered ${(reoffer - failed).toFixed(1)} ms after the decline`);
     t.equal(d.disposition, 'answered');
     const a1Status = events.filter((e) => e.kind === 'agent' && e.agentId === 'agent1').map((e) => (e as { status: string }).status);
     t.ok(a1Status.includes('missed-backoff'), `agent1 went through back-off (${a1Status.join(' > ')})`);
@@ -117,7 +117,7 @@ t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeou
     const ended = d.timeline.find((e) => e.type === 'ended')!;
     const withdrawn = d.timeline.find((e) => e.type === 'offer-withdrawn');
     t.equal(withdrawn?.data?.reason, 'abandoned');
-    t.ok(withdrawn && withdrawn.at - ended.at < 20, `withdrawn ${withdrawn ? (withdrawn.at - ended.at).toFixed(1) : '?'} ms after the hang-up`);
+    t.ok(withdrawn && withdrawn.at - ended.at < 100, `withdrawn ${withdrawn ? (withdrawn.at - ended.at).toFixed(1) : '?'} ms after the hang-up`);
     t.equal(((await stack.http('/api/agents/agent6')) as { status: string }).status, 'ready', 'agent6 is free again, not stuck offered');
     const dir = path.join(stack.dir, 'noanswer');
     const cancels = await waitFor('the silent phone to see both CANCELs', () => {
