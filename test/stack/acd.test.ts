@@ -22,6 +22,9 @@ const QUEUES = `queues:
   overflowq: { members: [agent4], maxWaitSec: 2, overflow: { message: goodbye.wav, hangup: true } }
   abandon:   { members: [agent6], offerTimeoutSec: 20, wrapUpSec: 0 }
   announced: { members: [agent4], announce: { everySec: 10 } }
+  carrier:   { members: [agent4], maxWaitSec: 1, overflow: { number: "+15559990000", trunk: pstn } }
+trunks:
+  pstn: { uri: "sip:127.0.0.1:16050" }
 `;
 const NUMBERS = `numbers:
   "+15550101": { route: { queue: decline } }
@@ -30,6 +33,7 @@ const NUMBERS = `numbers:
   "+15550104": { route: { queue: overflowq } }
   "+15550105": { route: { queue: abandon } }
   "+15550106": { route: { queue: announced } }
+  "+15550107": { route: { queue: carrier } }
 `;
 
 interface Detail {
@@ -167,6 +171,17 @@ t.test('ACD on the real stack', { skip: found.ok ? false : found.missing, timeou
     const a = d.timeline.find((e) => e.type === 'announced');
     t.equal(a?.data?.position, 1, 'position 1 announced');
     t.ok(a && Math.abs(a.at - queued - 10_000) < 500, `announced ${a ? ((a.at - queued) / 1000).toFixed(1) : '?'} s after queue entry`);
+  });
+
+  await t.test('overflow to an external number goes out through the trunk and is bridged', async (t) => {
+    const carrier = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16050', '-mp', '16250', '-d', '100', '-m', '1', '-trace_msg'], peerDir(stack, 'carrier', 550));
+    t.teardown(() => carrier.stop());
+    const d = await call(stack, '+15550107', 3000, callerDir, 16095);
+    t.same(d.timeline.filter((e) => /overflow|forwarding|bridged/.test(e.type)).map((e) => e.type), ['overflow', 'forwarding', 'bridged']);
+    t.equal(d.disposition, 'forwarded');
+    const dir = path.join(stack.dir, 'carrier');
+    const invite = readSippTrace(path.join(dir, readdirSync(dir).find((f) => f.endsWith('_messages.log'))!)).find((m) => m.firstLine.startsWith('INVITE '));
+    t.match(invite?.firstLine ?? '', /^INVITE sip:%2B15559990000@127\.0\.0\.1:16050|^INVITE sip:\+15559990000@127\.0\.0\.1:16050/, 'the carrier was asked for the external number');
   });
 
   await t.test('presence over REST: a break keeps the agent out of offers', async (t) => {
