@@ -24,7 +24,10 @@ export class Metrics {
 
   agentStatus(router: Router): void {
     const counts = new Map<string, number>();
-    for (const a of router.agents.values()) counts.set(agentStatus(a), (counts.get(agentStatus(a)) ?? 0) + 1);
+    for (const a of router.agents.values()) {
+      const status = agentStatus(a);
+      counts.set(status, (counts.get(status) ?? 0) + 1);
+    }
     this.agents.reset();
     for (const [s, n] of counts) this.agents.set({ status: s }, n);
   }

@@ -114,12 +114,11 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
    */
   constructor(
     private readonly d: ContactCentreDeps,
-    presence: ReadonlyMap<AgentId, Presence>,
     snapshot?: RouterSnapshot,
   ) {
     super();
     this.now = d.now ?? Date.now;
-    this.router = snapshot ? Router.restore(routerPolicy(d.config()), snapshot, this.now()) : new Router(routerPolicy(d.config()), this.now(), presence);
+    this.router = snapshot ? Router.restore(routerPolicy(d.config()), snapshot, this.now()) : new Router(routerPolicy(d.config()), this.now());
     d.esl.on('channel-stats', (s) => {
       const leg = this.legs.get(s.uuid);
       if (!leg) return;
@@ -449,14 +448,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
           break;
         case 'agent-status':
           this.d.log.info({ agentId: c.agentId, status: c.status, presence: c.presence, reason: c.reason }, 'agent status');
+          // Persisted with the router's snapshot (scheduleSave below); metrics count statuses when scraped.
           this.emit('live', { kind: 'agent', agentId: c.agentId, status: c.status, presence: c.presence, ...(c.reason ? { reason: c.reason } : {}), at: this.now() });
-          this.d.metrics.agentStatus(this.router);
-          void this.d.db
-            .insertInto('agent_state')
-            .values({ agent_id: c.agentId, presence: c.presence, updated_at: this.now() })
-            .onConflict((oc) => oc.column('agent_id').doUpdateSet({ presence: c.presence, updated_at: this.now() }))
-            .execute()
-            .catch((err: Error) => this.d.log.error({ err: err.message }, 'saving agent state failed'));
           break;
       }
     }

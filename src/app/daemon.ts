@@ -10,7 +10,7 @@ import pino, { type Logger } from 'pino';
 import { ConfigReloader } from '../config/reloader.js';
 import type { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { Presence, RouterSnapshot } from '../core/acd/types.js';
+import type { RouterSnapshot } from '../core/acd/types.js';
 import { EventSocket } from '../media/event-socket.js';
 import { MediaConnection } from '../media/media-server.js';
 import { Registrar } from '../sip/registrar.js';
@@ -86,9 +86,6 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
 
   const saved = await db.selectFrom('router_state').select('snapshot').where('id', '=', 'router').executeTakeFirst();
   const snapshot = saved ? (JSON.parse(saved.snapshot) as RouterSnapshot) : undefined;
-  const presence = new Map<string, Presence>(
-    (await db.selectFrom('agent_state').selectAll().execute()).map((r) => [r.agent_id, r.presence as Presence]),
-  );
   let centre: ContactCentre | undefined;
   const registrar = new Registrar(registrarPolicy(config), db, log.child({ component: 'registrar' }), (agentId, reachable) =>
     centre?.feed({ type: 'agent-reachable', agentId, reachable }),
@@ -107,7 +104,6 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
         return runIvr(flowName, flow, call, (step, detail) => calls.event(call.id, hrNow(), 'ivr-step', { flow: flowName, step, ...detail }), ivrLog);
       },
     },
-    presence,
     snapshot,
   );
   if (snapshot) {

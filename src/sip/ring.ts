@@ -27,7 +27,10 @@ export interface RingTarget {
 }
 
 export function targetsOf(bindings: Binding[]): RingTarget[] {
-  return bindings.map((b) => ({ uri: b.contact, ...(natProxyFor(b) ? { proxy: natProxyFor(b) } : {}) }));
+  return bindings.map((b) => {
+    const proxy = natProxyFor(b);
+    return { uri: b.contact, ...(proxy ? { proxy } : {}) };
+  });
 }
 
 export interface AnsweredOffer {

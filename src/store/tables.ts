@@ -51,12 +51,6 @@ export interface RegistrationTable {
   registered_at: number;
 }
 
-export interface AgentStateTable {
-  agent_id: string;
-  presence: string;
-  updated_at: number;
-}
-
 export interface RouterStateTable {
   id: string;
   snapshot: string;
@@ -76,5 +70,4 @@ export interface Database {
   calls: CallTable;
   call_events: CallEventTable;
   registrations: RegistrationTable;
-  agent_state: AgentStateTable;
 }
