@@ -16,6 +16,8 @@ WORKDIR /app
 ENV NODE_ENV=production PBX_CONFIG_DIR=/etc/pbx PBX_DATA_DIR=/var/lib/pbx
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# the agent desk (static files; SIP.js comes from node_modules)
+COPY src/web src/web
 COPY package.json ./
 COPY config /etc/pbx
 RUN ln -s /app/dist/src/cli/main.js /usr/local/bin/pbx && chmod +x dist/src/cli/main.js \

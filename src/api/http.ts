@@ -14,6 +14,8 @@ import type { OriginateRequest } from '../app/outbound.js';
 import type { LiveEvent } from '../app/contact-centre.js';
 import type { Presence, RouterEvent } from '../core/acd/types.js';
 import { parseContactsCsv, type ContactRow } from '../store/contacts.js';
+import { agentMayCall, identify, type Caller } from './auth.js';
+import { registerDesk, type DeskSettings } from './desk.js';
 
 export interface Health {
   name: string;
@@ -36,8 +38,12 @@ export interface ApiDeps {
   subscribe: (listener: (e: LiveEvent) => void) => () => void;
   breakReasons: () => string[];
   contacts: { import(rows: ContactRow[]): Promise<number>; nameOf(number: string): Promise<string | undefined> };
-  /** When set, /api requires `Authorization: Bearer <token>`. */
+  /** When set, /api requires `Authorization: Bearer <token>` (or an agent's own credentials, see auth.ts). */
   token?: string;
+  /** The agent whose SIP username and password these are. */
+  agentFor(username: string, password: string): string | undefined;
+  agentProfile(agentId: string): { id: string; name?: string; extension?: string; username?: string };
+  desk: () => DeskSettings;
 }
 
 export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
@@ -46,16 +52,23 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
 
   // Registered before the routes, so `{ websocket: true }` routes are upgraded.
   await app.register(websocket);
-  if (d.token) {
-    const expected = `Bearer ${d.token}`;
-    app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/api/')) return;
-      // Browsers cannot set headers on a WebSocket, so the token may also come as ?token=.
-      const query = new URL(req.url, 'http://localhost').searchParams.get('token');
-      const given = req.headers.authorization ?? (query ? `Bearer ${query}` : '');
-      if (given !== expected) return reply.code(401).send({ error: 'missing or wrong bearer token' });
-    });
-  }
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/api/')) return;
+    const caller = identify(req.url, req.headers.authorization, { ...(d.token ? { token: d.token } : {}), agentFor: d.agentFor });
+    if (!caller) return reply.code(401).send({ error: 'sign in: the bearer token, or an agent\'s SIP username and password (Basic)' });
+    if (caller.kind === 'agent' && !agentMayCall(caller.agentId, req.method, req.url)) return reply.code(403).send({ error: 'an agent may only use their own part of the API' });
+    (req as unknown as { caller: Caller }).caller = caller;
+  });
+
+  // Who signed in: the desk asks this with the agent's SIP credentials.
+  app.get('/api/me', async (req, reply) => {
+    const caller = (req as unknown as { caller: Caller }).caller;
+    if (caller.kind !== 'agent') return reply.code(401).send({ error: "sign in with an agent's SIP username and password (Basic)" });
+    return { ...d.agentProfile(caller.agentId), ...d.router().agentView(caller.agentId, Date.now()), breakReasons: d.breakReasons() };
+  });
+
+  await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {
     const deps = d.health();

@@ -25,6 +25,7 @@ import type { Config, Target } from '../config/schema.js';
 import type { EventSocket } from '../media/event-socket.js';
 import type { Endpoint, MediaConnection } from '../media/media-server.js';
 import { record, RECORD_TONE, stopPlayback } from '../media/actions.js';
+import { connectDeviceLeg } from '../media/device-leg.js';
 import { ring, targetsOf, type AnsweredOffer, type RingingOffer } from '../sip/ring.js';
 import type { Registrar } from '../sip/registrar.js';
 import type { CallStore } from '../store/calls.js';
@@ -368,8 +369,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       return this.finish(call, { side: 'system', cause: 'NO_ANSWER', disposition: 'failed' });
     }
     if (call.ended) return void outcome.answer.destroy();
-    const ep = await ms.createEndpoint({ remoteSdp: outcome.answer.sdp });
-    const dialog = await outcome.answer.ack(ep.local.sdp);
+    const { ep, dialog } = await connectDeviceLeg(ms, outcome.answer);
     call.external = { ep, dialog, answeredAt: this.now() };
     dialog.on('destroy', () => this.hangUpFrom(call, 'agent'));
     if (call.ended) return this.releaseOtherLeg(call);
@@ -528,12 +528,12 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.d.calls.update(call.id, { agent_id: agentId, agent_answered_at: call.agent.answeredAt, wait_ms: call.agent.answeredAt - (call.queuedAt ?? call.arrivedAt) });
     try {
       if (!ms || !call.caller) throw new Error('media server unavailable');
-      const ep = await ms.createEndpoint({ remoteSdp: answer.sdp });
+      // A softphone's answer is a DTLS-SRTP offer: connectDeviceLeg lets FreeSWITCH do the handshake.
+      const { ep, dialog } = await connectDeviceLeg(ms, answer);
       call.agent.ep = ep;
+      call.agent.dialog = dialog;
       this.legs.set(ep.uuid, { callId: call.id, leg: 'agent' });
       this.d.calls.update(call.id, { agent_uuid: ep.uuid });
-      const dialog = await answer.ack(ep.local.sdp);
-      call.agent.dialog = dialog;
       dialog.on('destroy', () => this.hangUpFrom(call, 'agent', dialog));
       dialog.on('refer', (req, res) => void this.onRefer(call, agentId, req, res));
       if (call.ended) return this.releaseOtherLeg(call);

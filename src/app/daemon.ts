@@ -18,6 +18,8 @@ import { CallStore } from '../store/calls.js';
 import { ContactStore } from '../store/contacts.js';
 import { migrate, openSqlite, type Db } from '../store/db.js';
 import { buildApi } from '../api/http.js';
+import { sameSecret } from '../api/auth.js';
+import { deskSettings } from '../api/desk.js';
 import { Metrics } from '../api/metrics.js';
 import { ContactCentre, hrNow } from './contact-centre.js';
 import { runIvr } from './ivr-runner.js';
@@ -153,6 +155,15 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     },
     breakReasons: () => current().routing.breakReasons,
     ...(config.daemon.http.token ? { token: config.daemon.http.token } : {}),
+    agentFor: (username, password) => {
+      const entry = Object.entries(current().agents).find(([, a]) => a.sip.username === username);
+      return entry && sameSecret(entry[1].sip.password, password) ? entry[0] : undefined;
+    },
+    agentProfile: (id) => {
+      const a = current().agents[id];
+      return { id, ...(a?.name ? { name: a.name } : {}), ...(a?.extension ? { extension: a.extension } : {}), ...(a ? { username: a.sip.username } : {}) };
+    },
+    desk: () => deskSettings(current().sip),
     health: () => {
       const deps = [
         { name: 'drachtio', up: sipUp, detail: sipUp ? undefined : sipError },

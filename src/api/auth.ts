@@ -1,0 +1,56 @@
+/**
+ * Who may call which part of the API.
+ *
+ * - The bearer token (`daemon.http.token`) is the administrator: everything.
+ *   With no token configured, the API is open (bind it to loopback or put it
+ *   behind a proxy).
+ * - An agent signs in to the desk with the SIP credentials their phone
+ *   registers with (HTTP Basic). That opens their own part only: `/api/me`,
+ *   `/api/agents/<their id>/...`, the queue overviews, and the live events
+ *   filtered to them. Browsers cannot set headers on a WebSocket, so the
+ *   credentials may also come as `?auth=<base64 user:password>`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export type Caller = { kind: 'admin' } | { kind: 'agent'; agentId: string };
+
+export interface AuthDeps {
+  token?: string;
+  /** The agent whose SIP username and password these are, if any. */
+  agentFor(username: string, password: string): string | undefined;
+}
+
+export function sameSecret(a: string, b: string): boolean {
+  // Hash first: timingSafeEqual wants equal lengths, and the length must not leak either.
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+function basicCredentials(header: string | undefined, query: string | null): { username: string; password: string } | undefined {
+  const encoded = header?.startsWith('Basic ') ? header.slice(6) : query;
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : undefined;
+}
+
+/** Identifies the caller of an /api request; undefined means 401. */
+export function identify(url: string, authorization: string | undefined, d: AuthDeps): Caller | undefined {
+  const q = new URL(url, 'http://localhost').searchParams;
+  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : q.get('token');
+  if (d.token && bearer && sameSecret(bearer, d.token)) return { kind: 'admin' };
+  const basic = basicCredentials(authorization, q.get('auth'));
+  const agentId = basic ? d.agentFor(basic.username, basic.password) : undefined;
+  if (agentId) return { kind: 'agent', agentId };
+  return d.token ? undefined : { kind: 'admin' };
+}
+
+/** Whether an agent may call this method and path (admins may call anything). */
+export function agentMayCall(agentId: string, method: string, url: string): boolean {
+  const u = new URL(url, 'http://localhost');
+  const p = u.pathname;
+  if (p === '/api/me') return true;
+  if (method === 'GET' && (p === '/api/queues' || p.startsWith('/api/queues/'))) return true;
+  if (p === '/api/events') return u.searchParams.get('agent') === agentId;
+  const own = `/api/agents/${encodeURIComponent(agentId)}`;
+  return p === own || p.startsWith(`${own}/`);
+}

@@ -1,0 +1,49 @@
+/**
+ * Serves the agent desk: a SIP.js WebRTC softphone with presence, offers,
+ * wrap-up and calls in pool (src/web/desk), SIP.js itself from the installed
+ * package, and the settings the page needs to register (domain, WebSocket
+ * transports).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+export interface DeskSettings {
+  domain: string;
+  /** drachtio-server's WebSocket listeners; host is left to the page when it listens on every address. */
+  websockets: { secure: boolean; host?: string; port: number }[];
+}
+
+/** src/web/desk, whether running from src (tsx) or from dist/src (the build). */
+export function deskDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.resolve(here, '../web/desk'), path.resolve(here, '../../../src/web/desk')];
+  return candidates.find((c) => existsSync(path.join(c, 'index.html'))) ?? candidates[0]!;
+}
+
+function sipJsDir(): string {
+  const entry = createRequire(import.meta.url).resolve('sip.js');
+  return path.dirname(entry);
+}
+
+export async function registerDesk(app: FastifyInstance, settings: () => DeskSettings): Promise<void> {
+  await app.register(fastifyStatic, { root: deskDir(), prefix: '/desk/', index: 'index.html' });
+  await app.register(fastifyStatic, { root: sipJsDir(), prefix: '/desk/vendor/sip.js/', decorateReply: false });
+  app.get('/desk', async (_req, reply) => reply.redirect('/desk/'));
+  app.get('/desk/settings.json', async () => settings());
+}
+
+export function deskSettings(sip: { domain: string; transports: { protocol: string; address: string; port: number; external?: string }[] }): DeskSettings {
+  return {
+    domain: sip.domain,
+    websockets: sip.transports
+      .filter((t) => t.protocol === 'ws' || t.protocol === 'wss')
+      .map((t) => {
+        const host = t.external ?? t.address;
+        return { secure: t.protocol === 'wss', port: t.port, ...(host === '0.0.0.0' || host === '::' ? {} : { host }) };
+      }),
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Headless Chromium for tests that need a real browser (the desk's WebRTC
+ * softphone): found on PATH (chromium, chromium-browser, google-chrome) or
+ * through CHROMIUM_BIN, driven with playwright-core. Media comes from
+ * Chromium's fake devices (a beeping microphone), and permission prompts are
+ * answered yes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export function findBrowser(): { ok: true; path: string } | { ok: false; missing: string } {
+  const env = process.env.CHROMIUM_BIN;
+  if (env) return existsSync(env) ? { ok: true, path: env } : { ok: false, missing: `browser test skipped: CHROMIUM_BIN=${env} does not exist` };
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+    if (r.status === 0 && r.stdout.trim()) return { ok: true, path: r.stdout.trim() };
+  }
+  return { ok: false, missing: 'browser test skipped: Chromium not found (apt-get install chromium, or set CHROMIUM_BIN)' };
+}
+
+export function launchBrowser(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+      // This machine's network is closed: without these, Chromium keeps trying to reach Google.
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
