@@ -477,7 +477,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       From: `${display ? `"${display.replace(/"/g, '')}" ` : ''}<sip:${from}@${domain}>`,
       To: `<sip:${agent.sip.username}@${domain}>`,
       'X-CC-Call-Id': call.id,
-      'X-CC-Queue': call.queueId ?? '',
+      // A direct call waits in the agent's own internal queue: the phone is told "direct", not its id.
+      ...(call.queueId?.startsWith(directQueueId('')) ? { 'X-CC-Direct': 'yes' } : { 'X-CC-Queue': call.queueId ?? '' }),
       'X-CC-Waited': String(Math.round((this.now() - (call.queuedAt ?? call.arrivedAt)) / 1000)),
       ...(call.transfer ? { 'X-CC-Transferred-By': `${call.transfer.by};how=${call.transfer.how}` } : {}),
       // Desk phones that support it answer on their own (Polycom/Yealink: Alert-Info; Snom/Cisco: Call-Info).

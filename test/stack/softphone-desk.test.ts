@@ -113,3 +113,41 @@ t.test('the desk softphone (SIP.js in Chromium) answers a queued call over DTLS-
   t.equal(row2.hangup_side, 'agent', 'the record says the agent hung up');
   if (t.passing() === false) t.comment(consoleLines.slice(-30).join('\n'));
 });
+
+t.test('one desk calls a colleague by extension: browser to browser through FreeSWITCH', { skip, timeout: 120_000 }, async (t) => {
+  if (!found.ok || !browser.ok) return;
+  const stack = await startStack(found.bins, { agents: 2 });
+  t.teardown(() => stack.stop());
+  const chromium = await launchBrowser(browser.path);
+  t.teardown(() => chromium.close());
+  const signIn = async (user: string, password: string) => {
+    const page = await (await chromium.newContext()).newPage();
+    await page.goto(`${stack.daemon.httpAddress}/desk/`);
+    await page.fill('input[name=username]', user);
+    await page.fill('input[name=password]', password);
+    await page.click('#sign-in button[type=submit]');
+    await page.waitForSelector('#phone-state:has-text("phone registered")', { timeout: 15_000 });
+    return page;
+  };
+  const [a1, a2] = stack.agents;
+  const caller = await signIn(a1!.user, a1!.password);
+  const callee = await signIn(a2!.user, a2!.password);
+
+  await caller.fill('#dial-form input[name=target]', a2!.user);
+  await caller.click('#dial-form button[type=submit]');
+  await callee.waitForSelector('#offer:not([hidden])', { timeout: 15_000 });
+  t.equal(await callee.textContent('#offer-number'), a1!.user, "the colleague's popup shows the caller's extension");
+  t.match(await callee.textContent('#offer-detail'), /direct call/);
+  await callee.click('#answer');
+  await caller.waitForSelector('#call:not([hidden])', { timeout: 10_000 });
+  await new Promise((r) => setTimeout(r, 2_500));
+  const stats = (p: typeof caller) => p.evaluate(() => (window as unknown as { desk: { rtpStats(): Promise<{ packetsReceived: number; audioEnergy: number; dtls: string }> } }).desk.rtpStats());
+  for (const [name, page] of [['caller', caller], ['callee', callee]] as const) {
+    const s = await stats(page);
+    t.equal(s.dtls, 'connected', `${name}: DTLS connected`);
+    t.ok(s.packetsReceived > 50 && s.audioEnergy > 0, `${name} hears the other (${s.packetsReceived} packets, energy ${s.audioEnergy.toFixed(3)})`);
+  }
+  await callee.click('#hang-up');
+  await caller.waitForSelector('#call', { state: 'hidden', timeout: 10_000 });
+  t.pass("the colleague's hang-up ends the caller's call");
+});

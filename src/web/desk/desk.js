@@ -112,7 +112,7 @@ function onOffer(invitation) {
   if (header('X-CC-Waited')) detail.push(`waited ${header('X-CC-Waited')} s`);
   const transferred = header('X-CC-Transferred-By');
   if (transferred) detail.push(`transferred by ${transferred.split(';')[0]} (${/how=(\w+)/.exec(transferred)?.[1] ?? 'blind'})`);
-  if (!header('X-CC-Call-Id')) detail.push('direct call');
+  if (header('X-CC-Direct')) detail.push('direct call');
   $('offer-detail').textContent = detail.join(' · ');
   $('offer').hidden = false;
   invitation.stateChange.addListener((state) => {
