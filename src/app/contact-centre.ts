@@ -26,6 +26,7 @@ import type { EventSocket } from '../media/event-socket.js';
 import type { Endpoint, MediaConnection } from '../media/media-server.js';
 import { record, RECORD_TONE, stopPlayback } from '../media/actions.js';
 import { connectDeviceLeg } from '../media/device-leg.js';
+import { identityAsUac, identityAsUas } from '../sip/dialog-identity.js';
 import { ring, targetsOf, type AnsweredOffer, type RingingOffer } from '../sip/ring.js';
 import type { Registrar } from '../sip/registrar.js';
 import type { CallStore } from '../store/calls.js';
@@ -113,6 +114,9 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
    * `snapshot`: the router's state saved by a previous run (presence, reasons,
    * counters, affinity, calls in flight); see {@link reconcileAfterRestart}.
    */
+  /** Calls adopted after a restart, being watched (see restart-recovery.ts). */
+  private readonly adoptedWatchers = new Set<() => void>();
+
   constructor(
     private readonly d: ContactCentreDeps,
     snapshot?: RouterSnapshot,
@@ -148,6 +152,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
    */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
+    for (const stopWatching of this.adoptedWatchers) stopWatching();
     for (const call of [...this.live.values()]) {
       if (call.agent?.dialog) continue;
       this.finish(call, { side: 'system', cause: 'SYSTEM_SHUTDOWN', disposition: 'failed' });
@@ -187,6 +192,9 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       now: this.now,
       feed: (e) => this.feed(e),
       timeline: (callId, type, data) => this.timeline({ id: callId }, type, data),
+      srf: this.d.srf,
+      log: this.d.log,
+      watchers: this.adoptedWatchers,
     });
   }
 
@@ -250,7 +258,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       }
       call.caller = { ep: leg.endpoint, dialog: leg.dialog };
       this.legs.set(leg.endpoint.uuid, { callId: call.id, leg: 'caller' });
-      this.d.calls.update(call.id, { caller_uuid: leg.endpoint.uuid });
+      this.d.calls.update(call.id, { caller_uuid: leg.endpoint.uuid, caller_sip: JSON.stringify(identityAsUas(leg.dialog, req)) });
     } catch (err) {
       this.d.log.error({ callId: call.id, err: (err as Error).message }, 'could not answer caller');
       if (!res.finalResponseSent) res.send(503);
@@ -534,7 +542,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       call.agent.ep = ep;
       call.agent.dialog = dialog;
       this.legs.set(ep.uuid, { callId: call.id, leg: 'agent' });
-      this.d.calls.update(call.id, { agent_uuid: ep.uuid });
+      this.d.calls.update(call.id, { agent_uuid: ep.uuid, agent_sip: JSON.stringify(identityAsUac(dialog, answer.proxy)) });
       dialog.on('destroy', () => this.hangUpFrom(call, 'agent', dialog));
       dialog.on('refer', (req, res) => void this.onRefer(call, agentId, req, res));
       if (call.ended) return this.releaseOtherLeg(call);

@@ -2,15 +2,26 @@
  * After a restart. A stopping daemon leaves bridged calls up in FreeSWITCH
  * (their media needs no daemon); the router's snapshot still has them
  * connected. A call whose FreeSWITCH channels still exist is adopted: its
- * agent stays on the call until one of the channels ends. Any other call in
- * flight, and any call record left open, is closed as ended by the restart.
+ * agent stays on the call until it ends. Any other call in flight, and any
+ * call record left open, is closed as ended by the restart.
  *
- * drachtio-server does not hand a BYE for a dialog set up by the previous
- * connection to the new one, so an adopted call's end is learnt from
- * FreeSWITCH (the leg whose phone hung up goes silent and the media timeout
- * ends it).
+ * drachtio-server keeps a BYE for a dialog set up by the previous connection
+ * to itself, so the new daemon would not hear a phone hang up. It watches
+ * both phones instead, with in-dialog OPTIONS built from the dialog
+ * identities saved with the call (the keep-alive SBCs use): 481 means the
+ * phone has left the call, no answer twice means it is gone. FreeSWITCH's
+ * media timeout ending a leg is the last resort. Either way the other phone
+ * gets a BYE and the agent is free again.
+ *
+ * ```
+ *  adopted --OPTIONS 481 / 2 misses / FreeSWITCH leg ends--> BYE the phone(s) still there
+ *          --> channels killed --> call-ended (agent to wrap-up), record closed
+ * ```
  */
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
 import type { Router } from '../core/acd/router.js';
+import { requestInDialog, type DialogIdentity } from '../sip/dialog-identity.js';
 import type { RouterEvent } from '../core/acd/types.js';
 import type { EventSocket } from '../media/event-socket.js';
 import type { CallStore } from '../store/calls.js';
@@ -24,6 +35,12 @@ export interface RecoveryDeps {
   now: () => number;
   feed: (e: RouterEvent) => void;
   timeline: (callId: string, type: string, data?: Record<string, unknown>) => void;
+  srf: Srf;
+  log: Logger;
+  /** How often each adopted phone is asked whether it is still in the call (default 5 s; 1 s after a miss). */
+  probeEveryMs?: number;
+  /** Where each adopted call leaves its stop function, for the daemon's shutdown. */
+  watchers: Set<() => void>;
 }
 
 /**
@@ -38,9 +55,10 @@ export async function reconcileAfterRestart(d: RecoveryDeps): Promise<{ adopted:
   const adopted: string[] = [];
   let ended = 0;
   for (const c of [...d.router.calls.values()]) {
-    const row = await d.db.selectFrom('calls').select(['caller_uuid', 'agent_uuid', 'agent_answered_at']).where('id', '=', c.id).executeTakeFirst();
+    const row = await d.db.selectFrom('calls').select(['caller_uuid', 'agent_uuid', 'agent_answered_at', 'caller_sip', 'agent_sip']).where('id', '=', c.id).executeTakeFirst();
     if (c.state === 'connected' && row && (await exists(row.caller_uuid)) && (await exists(row.agent_uuid))) {
-      adopt(d, c.id, row.caller_uuid!, row.agent_uuid!, row.agent_answered_at ?? now);
+      const parse = (json: string | null) => (json ? (JSON.parse(json) as DialogIdentity) : undefined);
+      adopt(d, c.id, { caller: { uuid: row.caller_uuid!, sip: parse(row.caller_sip) }, agent: { uuid: row.agent_uuid!, sip: parse(row.agent_sip) } }, row.agent_answered_at ?? now);
       adopted.push(c.id);
       continue;
     }
@@ -55,25 +73,53 @@ export async function reconcileAfterRestart(d: RecoveryDeps): Promise<{ adopted:
   return { adopted: adopted.length, ended: ended + Number(closed.numUpdatedRows ?? 0) };
 }
 
-/** Follows a bridged call the previous run left up, through FreeSWITCH's channel events. */
-function adopt(d: RecoveryDeps, callId: string, callerUuid: string, agentUuid: string, answeredAt: number): void {
-  d.timeline(callId, 'adopted-after-restart');
-  // The leg that really ended has its own cause (MEDIA_TIMEOUT, ...); its bridged partner
-  // follows with NORMAL_CLEARING, sometimes reported first. Look at both before deciding.
-  const seen = new Map<string, string>();
+type Side = 'caller' | 'agent';
+interface AdoptedLeg {
+  uuid: string;
+  sip?: DialogIdentity;
+  misses?: number;
+  /** The phone said it has left the dialog (481): no BYE for it. */
+  left?: boolean;
+}
+
+/** Follows a bridged call the previous run left up: the phones by probing them, the channels through FreeSWITCH's events. */
+function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, answeredAt: number): void {
+  d.timeline(callId, 'adopted-after-restart', { probing: Object.entries(legs).filter(([, l]) => l.sip).map(([side]) => side) });
+  let ended = false;
+  let probeTimer: NodeJS.Timeout | undefined;
   let deciding: NodeJS.Timeout | undefined;
-  const decide = () => {
+  const stop = () => {
+    clearTimeout(probeTimer);
+    clearTimeout(deciding);
     d.esl.off('channel-stats', onHangup);
-    const causeOf = (u: string) => seen.get(u);
-    const side = causeOf(callerUuid) !== undefined && causeOf(callerUuid) !== 'NORMAL_CLEARING' ? 'caller' : causeOf(agentUuid) !== undefined && causeOf(agentUuid) !== 'NORMAL_CLEARING' ? 'agent' : seen.keys().next().value === callerUuid ? 'caller' : 'agent';
-    void d.esl.api(`uuid_kill ${side === 'caller' ? agentUuid : callerUuid}`).catch(() => undefined);
+  };
+  d.watchers.add(stop);
+
+  const finish = (side: Side, how: string) => {
+    if (ended) return;
+    ended = true;
+    stop();
+    d.watchers.delete(stop);
+    for (const leg of Object.values(legs)) {
+      if (leg.sip && !leg.left) void requestInDialog(d.srf, leg.sip, 'BYE').then((o) => d.log.debug({ callId, status: o.status }, 'BYE to an adopted phone'));
+      void d.esl.api(`uuid_kill ${leg.uuid}`).catch(() => undefined);
+    }
     const endedAt = d.now();
     d.feed({ type: 'call-ended', callId });
     d.calls.update(callId, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition: 'answered', hangup_cause: 'NORMAL_CLEARING', hangup_side: side });
-    d.timeline(callId, 'ended', { side, cause: 'NORMAL_CLEARING', disposition: 'answered' });
+    d.timeline(callId, 'ended', { side, cause: 'NORMAL_CLEARING', disposition: 'answered', how });
+  };
+
+  // The leg that really ended has its own cause (MEDIA_TIMEOUT, ...); its bridged partner
+  // follows with NORMAL_CLEARING, sometimes reported first. Look at both before deciding.
+  const seen = new Map<string, string>();
+  const decide = () => {
+    const real = (u: string) => seen.has(u) && seen.get(u) !== 'NORMAL_CLEARING';
+    const side: Side = real(legs.caller.uuid) ? 'caller' : real(legs.agent.uuid) ? 'agent' : seen.keys().next().value === legs.caller.uuid ? 'caller' : 'agent';
+    finish(side, `media server: ${seen.get(legs[side].uuid) ?? 'channel ended'}`);
   };
   const onHangup = (s: { uuid: string; hangupCause?: string }) => {
-    if (s.uuid !== callerUuid && s.uuid !== agentUuid) return;
+    if (s.uuid !== legs.caller.uuid && s.uuid !== legs.agent.uuid) return;
     seen.set(s.uuid, s.hangupCause ?? 'NORMAL_CLEARING');
     if (seen.size === 2) {
       clearTimeout(deciding);
@@ -81,4 +127,28 @@ function adopt(d: RecoveryDeps, callId: string, callerUuid: string, agentUuid: s
     } else deciding ??= setTimeout(decide, 300);
   };
   d.esl.on('channel-stats', onHangup);
+
+  const every = d.probeEveryMs ?? 5_000;
+  const probe = async () => {
+    if (ended) return;
+    let soon = false;
+    await Promise.all(
+      (Object.entries(legs) as [Side, AdoptedLeg][]).map(async ([side, leg]) => {
+        if (!leg.sip) return;
+        const o = await requestInDialog(d.srf, leg.sip, 'OPTIONS', Math.min(4_000, every));
+        if (ended) return;
+        if (o.status === 481) {
+          leg.left = true;
+          return finish(side, 'phone left the dialog (481 to OPTIONS)');
+        }
+        // 408/503/no answer: the phone or its network is gone. Anything else (200, 405, ...) means it is there.
+        const missed = o.status === 'timeout' || o.status === 408 || o.status === 503;
+        leg.misses = missed ? (leg.misses ?? 0) + 1 : 0;
+        if (leg.misses >= 2) return finish(side, `phone unreachable (${o.status} twice)`);
+        if (missed) soon = true;
+      }),
+    );
+    if (!ended) probeTimer = setTimeout(() => void probe(), soon ? Math.min(1_000, every) : every);
+  };
+  void probe();
 }

@@ -36,8 +36,6 @@ export interface DeviceAnswer {
 
 /** Waits this long for FreeSWITCH to hand over a channel (fsmrf's own figure). */
 const HANDOVER_MS = 4_000;
-/** Header the dialplan reads to let this leg negotiate DTLS-SRTP (plain RTP is forced otherwise). */
-export const SECURE_LEG_HEADER = 'X-CC-Secure-Media';
 
 export async function connectDeviceLeg(ms: MediaServer, answer: DeviceAnswer): Promise<{ ep: Endpoint; dialog: Srf.Dialog }> {
   if (!needsDtls(answer.sdp)) {
@@ -57,7 +55,6 @@ export async function connectDeviceLeg(ms: MediaServer, answer: DeviceAnswer): P
       headers: {
         'User-Agent': `drachtio-fsmrf:${uuid}`,
         'X-esl-outbound': `${internals.advertisedAddress}:${internals.advertisedPort}`,
-        [SECURE_LEG_HEADER]: 'dtls',
       },
       localSdp: answer.sdp,
     });

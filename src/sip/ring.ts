@@ -41,6 +41,8 @@ export interface AnsweredOffer {
   /** Releases an answered leg we no longer want (ACK + BYE). */
   destroy(): Promise<void>;
   contact: string;
+  /** Where the INVITE was sent when not to the contact's host (NAT, WebSocket). */
+  proxy?: string;
 }
 
 export type OfferOutcome =
@@ -124,7 +126,7 @@ export function ring(
           return;
         }
         cancelOthers(fork);
-        settle({ kind: 'answered', answer: { sdp: three.sdp, ack: (s) => three.ack(s), destroy: () => three.destroy(), contact: target.uri } });
+        settle({ kind: 'answered', answer: { sdp: three.sdp, ack: (s) => three.ack(s), destroy: () => three.destroy(), contact: target.uri, ...(target.proxy ? { proxy: target.proxy } : {}) } });
       })
       .catch((err: { status?: number }) => {
         fork.done = true;

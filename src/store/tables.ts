@@ -30,6 +30,9 @@ export interface CallTable {
   /** FreeSWITCH channel of each leg, to find the call again after a restart. */
   caller_uuid: string | null;
   agent_uuid: string | null;
+  /** Each phone's dialog identity as JSON (src/sip/dialog-identity.ts), for the same reason. */
+  caller_sip: string | null;
+  agent_sip: string | null;
 }
 
 export interface CallEventTable {

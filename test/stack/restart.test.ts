@@ -1,14 +1,18 @@
 /**
  * Real stack: the daemon restarts while a caller and an agent talk. FreeSWITCH
  * keeps their bridge; the new daemon restores the router's state (presence,
- * the agent on the call) and adopts the call; when the call's channels end the
- * agent is free again. Presence chosen before the restart is kept.
+ * the agent on the call) and adopts the call. Then the caller's phone
+ * vanishes: the restarted daemon notices by probing it (in-dialog OPTIONS),
+ * sends the agent's phone a BYE and frees the agent. Presence chosen before
+ * the restart is kept.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { findStack, peerDir, PORTS, registerAgent, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
 import { FreeSwitchClient } from 'esl-lite';
 import pino from 'pino';
+import { readSippTrace } from '../support/sipp-trace.js';
 
 const found = findStack();
 
@@ -16,7 +20,9 @@ t.test('a daemon restart during a bridged call keeps the call and the agent stat
   if (!found.ok) return;
   const stack = await startStack(found.bins, { agents: 2 });
   t.teardown(() => stack.stop());
-  const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '100'], peerDir(stack, 'agent', 880));
+  // -aa: the phones answer in-dialog OPTIONS with 200, as real phones do.
+  const agentDir = peerDir(stack, 'agent', 880);
+  const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '100', '-aa', '-trace_msg'], agentDir);
   t.teardown(() => phone.stop());
   t.equal((await registerAgent(stack, stack.agents[0]!, 16000)).code, 0);
   t.equal((await registerAgent(stack, stack.agents[1]!, 16000)).code, 0);
@@ -24,7 +30,7 @@ t.test('a daemon restart during a bridged call keeps the call and the agent stat
   t.equal((await put('agent2', { presence: 'break', reason: 'training' })).status, 200);
 
   // A long call: the caller stays 60 s unless the test ends it.
-  const caller = await startSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '16400', '-m', '1', '-d', '60000', '-timeout', '90s'], peerDir(stack, 'caller', 440));
+  const caller = await startSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '16400', '-m', '1', '-d', '60000', '-timeout', '90s', '-aa'], peerDir(stack, 'caller', 440));
   t.teardown(() => caller.stop());
   const call = await waitFor('the call to be bridged', async () => {
     const c = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string; agent_answered_at: number | null; caller_uuid: string | null }[] }).calls[0];
@@ -57,10 +63,28 @@ t.test('a daemon restart during a bridged call keeps the call and the agent stat
   await new Promise((r) => setTimeout(r, 1_000));
   const after = await packetsIn();
   t.ok(after - before > 30, `the caller's audio still flows after the restart (${after - before} packets in 1 s)`);
-  // What FreeSWITCH does when the caller hung up meanwhile: their RTP stops and the media timeout ends the leg.
-  await esl.bgapi(`uuid_kill ${call.caller_uuid} MEDIA_TIMEOUT`, 2_000);
-  await waitFor('agent1 free again', async () => ((await stack.http('/api/agents/agent1')) as { status: string }).status === 'ready' || undefined, 10_000);
-  const closed = (await stack.http(`/api/calls/${call.id}`)) as { disposition: string | null; hangup_side: string | null };
+  // Probes are answered while both phones are there: the call stays up.
+  await new Promise((r) => setTimeout(r, 6_000));
+  t.equal(((await stack.http('/api/agents/agent1')) as { status: string }).status, 'on-call', 'answered probes leave the call up');
+
+  // The caller's phone vanishes (power cut): its silence is seen by probing, long before FreeSWITCH's 60 s media timeout.
+  const vanishedAt = Date.now();
+  caller.proc.kill('SIGKILL');
+  await waitFor('agent1 free again', async () => ((await stack.http('/api/agents/agent1')) as { status: string }).status === 'ready' || undefined, 30_000, 200);
+  const detectedMs = Date.now() - vanishedAt;
+  t.ok(detectedMs < 20_000, `the vanished caller is noticed in ${detectedMs} ms`);
+  const closed = (await stack.http(`/api/calls/${call.id}`)) as { disposition: string | null; hangup_side: string | null; timeline: { type: string; data?: { how?: string } }[] };
   t.equal(closed.disposition, 'answered');
   t.equal(closed.hangup_side, 'caller');
+  t.match(closed.timeline.find((e) => e.type === 'ended')?.data?.how, /phone unreachable|481/, 'the timeline says how the end was noticed');
+  const trace = readdirSync(agentDir).find((f) => f.endsWith('_messages.log'));
+  const agentGotBye = await waitFor("the BYE at the agent's phone", () => (trace && readSippTrace(path.join(agentDir, trace)).some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')) ? true : undefined), 5_000);
+  t.ok(agentGotBye, "the agent's phone was sent a BYE by the restarted daemon");
+  const traced = readSippTrace(path.join(agentDir, trace!));
+  const probes = traced.filter((m) => m.direction === 'received' && m.firstLine.startsWith('OPTIONS '));
+  t.ok(probes.length >= 2, `the agent's phone was probed in its dialog (${probes.length} OPTIONS)`);
+  t.equal(probes[0]?.headers.get('call-id'), traced.find((m) => m.firstLine.startsWith('INVITE '))?.headers.get('call-id'), 'with the Call-ID of its call');
+  t.comment(`end noticed by: ${closed.timeline.find((e) => e.type === 'ended')?.data?.how}`);
+  const gone = await esl.bgapi(`uuid_exists ${call.caller_uuid}`, 2_000);
+  t.equal(gone instanceof Error ? 'error' : String(gone.body.response).trim(), 'false', 'the channels are gone from FreeSWITCH');
 });
