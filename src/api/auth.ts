@@ -6,8 +6,8 @@
  *   behind a proxy).
  * - An agent signs in to the desk with the SIP credentials their phone
  *   registers with (HTTP Basic). That opens their own part only: `/api/me`,
- *   `/api/agents/<their id>/...`, the queue overviews, the live events
- *   filtered to them, and monitoring calls as a supervisor (as themselves). Browsers cannot set headers on a WebSocket, so the
+ *   `/api/agents/<their id>/...`, the queue overviews, and the live events
+ *   filtered to them. Browsers cannot set headers on a WebSocket, so the
  *   credentials may also come as `?auth=<base64 user:password>`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -51,8 +51,6 @@ export function agentMayCall(agentId: string, method: string, url: string): bool
   if (p === '/api/me') return true;
   if (method === 'GET' && (p === '/api/queues' || p.startsWith('/api/queues/'))) return true;
   if (p === '/api/events') return u.searchParams.get('agent') === agentId;
-  // Supervision: the handler checks the agent acts as themselves and supervises the call's queue.
-  if (/^\/api\/calls\/[^/]+\/monitor(\/[^/]+)?$/.test(p)) return true;
   const own = `/api/agents/${encodeURIComponent(agentId)}`;
   return p === own || p.startsWith(`${own}/`);
 }

@@ -16,7 +16,6 @@ import type { Presence, RouterEvent } from '../core/acd/types.js';
 import { parseContactsCsv, type ContactRow } from '../store/contacts.js';
 import { agentMayCall, identify, type Caller } from './auth.js';
 import { registerDesk, type DeskSettings } from './desk.js';
-import { MONITOR_MODES, type MonitoredCall, type MonitorMode, type Supervision } from '../app/supervision.js';
 
 export interface Health {
   name: string;
@@ -45,9 +44,6 @@ export interface ApiDeps {
   agentFor(username: string, password: string): string | undefined;
   agentProfile(agentId: string): { id: string; name?: string; extension?: string; username?: string };
   desk: () => DeskSettings;
-  /** Supervisors on live calls (listen, whisper, barge). */
-  supervision: Pick<Supervision, 'refuse' | 'start' | 'setMode' | 'end' | 'on'>;
-  monitoredCall(callId: string): MonitoredCall | undefined;
 }
 
 export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
@@ -235,35 +231,6 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   app.get<{ Params: { id: string } }>('/api/queues/:id', async (req, reply) => {
     if (!d.router().queues.has(req.params.id)) return reply.code(404).send({ error: 'no such queue', field: 'id' });
     return { id: req.params.id, ...d.router().queueStatus(req.params.id, Date.now()) };
-  });
-
-  // Supervision: a supervisor (signed in as an agent: only as themselves) listens to, whispers to or barges into a call.
-  const monitorBody = {
-    type: 'object',
-    additionalProperties: false,
-    required: ['supervisor'],
-    properties: { supervisor: { type: 'string', minLength: 1 }, mode: { type: 'string', enum: [...MONITOR_MODES] } },
-  };
-  const asThemselves = (req: { caller?: Caller }, supervisor: string) => req.caller?.kind !== 'agent' || req.caller.agentId === supervisor;
-  app.post<{ Params: { id: string }; Body: { supervisor: string; mode?: MonitorMode } }>('/api/calls/:id/monitor', { schema: { body: monitorBody } }, async (req, reply) => {
-    const { supervisor, mode = 'listen' } = req.body;
-    if (!asThemselves(req as { caller?: Caller }, supervisor)) return reply.code(403).send({ error: 'agents may only monitor as themselves', field: 'supervisor' });
-    const call = d.monitoredCall(req.params.id);
-    const refusal = d.supervision.refuse(call, supervisor);
-    if (refusal) return reply.code(refusal.status).send({ error: refusal.error, field: refusal.field });
-    void d.supervision.start(call!, supervisor, mode);
-    return reply.code(202).send({ callId: req.params.id, supervisor, mode, status: 'ringing' });
-  });
-  app.put<{ Params: { id: string }; Body: { supervisor: string; mode?: MonitorMode } }>('/api/calls/:id/monitor', { schema: { body: { ...monitorBody, required: ['supervisor', 'mode'] } } }, async (req, reply) => {
-    const { supervisor, mode } = req.body;
-    if (!asThemselves(req as { caller?: Caller }, supervisor)) return reply.code(403).send({ error: 'agents may only monitor as themselves', field: 'supervisor' });
-    if (!(await d.supervision.setMode(req.params.id, supervisor, mode!))) return reply.code(404).send({ error: 'this supervisor is not monitoring this call', field: 'supervisor' });
-    return { callId: req.params.id, supervisors: d.supervision.on(req.params.id) };
-  });
-  app.delete<{ Params: { id: string; supervisor: string } }>('/api/calls/:id/monitor/:supervisor', async (req, reply) => {
-    if (!asThemselves(req as { caller?: Caller }, req.params.supervisor)) return reply.code(403).send({ error: 'agents may only monitor as themselves', field: 'supervisor' });
-    d.supervision.end(req.params.id, req.params.supervisor);
-    return reply.code(204).send();
   });
 
   // Live events for desks and wallboards: one JSON object per message.

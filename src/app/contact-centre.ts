@@ -34,7 +34,6 @@ import type { Db } from '../store/db.js';
 import type { Metrics } from '../api/metrics.js';
 import { announcementPrompts, fileString } from './announcements.js';
 import { reconcileAfterRestart } from './restart-recovery.js';
-import { Supervision, type MonitoredCall } from './supervision.js';
 import { directQueueId, routerPolicy, transferTarget } from './policy.js';
 
 interface Leg {
@@ -115,8 +114,6 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
    * `snapshot`: the router's state saved by a previous run (presence, reasons,
    * counters, affinity, calls in flight); see {@link reconcileAfterRestart}.
    */
-  /** Supervisors listening to, whispering to or barging into calls (see supervision.ts). */
-  readonly supervision: Supervision;
   /** Calls adopted after a restart, being watched (see restart-recovery.ts). */
   private readonly adoptedWatchers = new Set<() => void>();
 
@@ -126,7 +123,6 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
   ) {
     super();
     this.now = d.now ?? Date.now;
-    this.supervision = new Supervision({ ...d, location: d.registrar.location, now: this.now, timeline: (callId, type, data) => this.timeline({ id: callId }, type, data) });
     this.router = snapshot ? Router.restore(routerPolicy(d.config()), snapshot, this.now()) : new Router(routerPolicy(d.config()), this.now());
     d.esl.on('channel-stats', (s) => {
       const leg = this.legs.get(s.uuid);
@@ -184,14 +180,6 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       void this.saveState();
     }, 250);
     this.saveTimer.unref();
-  }
-
-  /** A call bridged to an agent, as supervision needs it; undefined if there is none. */
-  monitoredCall(callId: string): MonitoredCall | undefined {
-    const call = this.live.get(callId);
-    const agentUuid = call?.agent?.ep?.uuid;
-    if (!call || !call.agent || !agentUuid || call.ended) return undefined;
-    return { callId, agentId: call.agent.id, agentUuid, ...(call.queueId ? { queueId: call.queueId } : {}) };
   }
 
   /** After a restart: adopt the bridged calls the previous run left up, close the rest (see restart-recovery.ts). */
@@ -623,7 +611,6 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.d.metrics.callsTotal.inc({ disposition: how.disposition });
     for (const r of call.ringing.values()) r.cancel();
     for (const a of call.answers.values()) void a.destroy();
-    this.supervision.endCall(call.id);
     if (call.caller) {
       if (!callerHungUp) call.caller.dialog.destroy();
       void call.caller.ep.destroy().catch(() => undefined);

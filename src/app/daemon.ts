@@ -164,8 +164,6 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       return { id, ...(a?.name ? { name: a.name } : {}), ...(a?.extension ? { extension: a.extension } : {}), ...(a ? { username: a.sip.username } : {}) };
     },
     desk: () => deskSettings(current().sip),
-    supervision: centre.supervision,
-    monitoredCall: (id) => centre!.monitoredCall(id),
     health: () => {
       const deps = [
         { name: 'drachtio', up: sipUp, detail: sipUp ? undefined : sipError },

@@ -146,8 +146,6 @@ export const AgentSchema = Type.Object(
     autoAnswer: Type.Boolean({ default: false }),
     /** Where direct calls to this agent go when the agent is busy or unavailable. */
     fallback: Type.Optional(TargetSchema),
-    /** Queues this agent supervises: may listen to, whisper to or barge into their calls. */
-    supervises: Type.Array(Type.String(), { default: [] }),
   },
   { additionalProperties: false },
 );

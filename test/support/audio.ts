@@ -42,20 +42,3 @@ export function writeToneWav(file: string, freqHz: number, seconds: number, ampl
   for (let i = 0; i < n; i++) s[i] = Math.round(amplitude * Math.sin((2 * Math.PI * freqHz * i) / 8000));
   writeFileSync(file, mulawWav(s));
 }
-
-/** Power of one frequency relative to the signal's total power (Goertzel), 0..1: which tones a recording holds. */
-export function toneShare(samples: Int16Array, sampleRate: number, freqHz: number): number {
-  const w = (2 * Math.PI * freqHz) / sampleRate;
-  const coeff = 2 * Math.cos(w);
-  let s1 = 0;
-  let s2 = 0;
-  let total = 0;
-  for (const x of samples) {
-    const s0 = x + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    total += x * x;
-  }
-  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return total === 0 ? 0 : (2 * power) / (samples.length * total);
-}

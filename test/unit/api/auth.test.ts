@@ -28,9 +28,6 @@ t.test('agentMayCall: only their own part of the API', async (t) => {
   t.ok(agentMayCall('alice', 'POST', '/api/agents/alice/take/c1'));
   t.ok(agentMayCall('alice', 'GET', '/api/queues/support'));
   t.ok(agentMayCall('alice', 'GET', '/api/events?agent=alice'));
-  t.ok(agentMayCall('alice', 'POST', '/api/calls/c1/monitor'), 'monitoring (the handler checks it is as themselves)');
-  t.ok(agentMayCall('alice', 'DELETE', '/api/calls/c1/monitor/alice'));
-  t.notOk(agentMayCall('alice', 'GET', '/api/calls/c1'), 'a call record');
   t.notOk(agentMayCall('alice', 'PUT', '/api/agents/bob/presence'), "another agent's presence");
   t.notOk(agentMayCall('alice', 'GET', '/api/agents/alicex'), 'a prefix of an id is not the id');
   t.notOk(agentMayCall('alice', 'GET', '/api/agents'), 'the list of all agents');

@@ -94,12 +94,3 @@ t.test('an invalid edit is rejected and the running configuration stays in force
   t.equal(reloader.current.queues.support!.offerTimeoutSec, 25);
   t.equal(changed, 1);
 });
-
-t.test('a supervisor of an unknown queue is reported at its line', async (t) => {
-  const text = 'sip:\n  domain: x\n  transports: [{ protocol: udp, port: 5060 }]\nqueues:\n  q1:\n    members: [amy]\nagents:\n  amy:\n    name: Amy\n    extension: "101"\n    sip: { username: "101", password: "secret1" }\n    supervises: [q1, q9]\n';
-  const r = parseConfigTexts([{ file: 'a.yaml', text }]);
-  t.notOk(r.ok);
-  if (r.ok) return;
-  t.same(r.errors.map((e) => `${e.line} ${e.field}`), ['12 agents.amy.supervises.1']);
-  t.match(r.errors[0]!.message, /no queue "q9"/);
-});
