@@ -11,6 +11,7 @@
  * keep-alives do) and send the BYE when the other side is gone.
  */
 import type Srf from 'drachtio-srf';
+import { proxyUnlessContactHost } from './registrar.js';
 
 export interface DialogIdentity {
   callId: string;
@@ -39,10 +40,7 @@ const splitRoutes = (header: string | undefined) => (header ? header.split(/,(?=
 /** The address a request came from, when its Contact names another host (as the registrar does for REGISTERs). */
 export function sourceProxy(contact: string, msg: Message): string | undefined {
   if (!msg.source_address || !msg.source_port) return undefined;
-  const contactHost = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;>]+)/.exec(contact)?.[1]?.replace(/^\[|\]$/g, '');
-  if (contactHost === msg.source_address) return undefined;
-  const host = msg.source_address.includes(':') ? `[${msg.source_address}]` : msg.source_address;
-  return `sip:${host}:${msg.source_port};transport=${(msg.protocol ?? 'udp').toLowerCase()}`;
+  return proxyUnlessContactHost(contact, msg.protocol ?? 'udp', msg.source_address, msg.source_port);
 }
 
 /** A dialog where the phone called us (we answered its INVITE). */

@@ -189,9 +189,16 @@ export function transportOf(req: Srf.SrfRequest): string {
 export function natProxyFor(b: Binding): string | undefined {
   const [transport, ...hostPort] = b.source.split(':');
   const port = hostPort.pop();
-  const host = hostPort.join(':');
-  const contactHost = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;>]+)/.exec(b.contact)?.[1]?.replace(/^\[|\]$/g, '');
+  return proxyUnlessContactHost(b.contact, transport ?? 'udp', hostPort.join(':'), port ?? '');
+}
+
+/**
+ * The address a message came from as a `proxy` URI, or undefined when its
+ * Contact already names that host (shared by registrations and dialogs).
+ */
+export function proxyUnlessContactHost(contact: string, transport: string, host: string, port: string | number): string | undefined {
+  const contactHost = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;>]+)/.exec(contact)?.[1]?.replace(/^\[|\]$/g, '');
   if (contactHost === host) return undefined;
   const h = host.includes(':') ? `[${host}]` : host;
-  return `sip:${h}:${port};transport=${transport}`;
+  return `sip:${h}:${port};transport=${transport.toLowerCase()}`;
 }
