@@ -10,7 +10,7 @@
  *   filtered to them. Browsers cannot set headers on a WebSocket, so the
  *   credentials may also come as `?auth=<base64 user:password>`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../sip/digest.js';
 
 export type Caller = { kind: 'admin' } | { kind: 'agent'; agentId: string };
 
@@ -18,11 +18,6 @@ export interface AuthDeps {
   token?: string;
   /** The agent whose SIP username and password these are, if any. */
   agentFor(username: string, password: string): string | undefined;
-}
-
-export function sameSecret(a: string, b: string): boolean {
-  // Hash first: timingSafeEqual wants equal lengths, and the length must not leak either.
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 function basicCredentials(header: string | undefined, query: string | null): { username: string; password: string } | undefined {

@@ -18,7 +18,7 @@ import { CallStore } from '../store/calls.js';
 import { ContactStore } from '../store/contacts.js';
 import { migrate, openSqlite, type Db } from '../store/db.js';
 import { buildApi } from '../api/http.js';
-import { sameSecret } from '../api/auth.js';
+import { sameSecret } from '../sip/digest.js';
 import { deskSettings } from '../api/desk.js';
 import { Metrics } from '../api/metrics.js';
 import { ContactCentre, hrNow } from './contact-centre.js';

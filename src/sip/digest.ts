@@ -66,13 +66,13 @@ export class DigestAuthenticator {
     if (p.algorithm && p.algorithm.toUpperCase() !== 'MD5') return { ok: false, reason: 'unsupported-algorithm' };
     if (p.realm !== this.realm) return { ok: false, reason: 'wrong-realm' };
     const [ts, sig] = p.nonce.split('.');
-    if (!ts || !sig || !safeEqual(sig, this.sign(ts))) return { ok: false, reason: 'bad-nonce' };
+    if (!ts || !sig || !sameSecret(sig, this.sign(ts))) return { ok: false, reason: 'bad-nonce' };
     const password = passwordOf(p.username);
     if (password === undefined) return { ok: false, reason: 'unknown-user' };
     const ha1 = md5(`${p.username}:${p.realm}:${password}`);
     const ha2 = md5(`${method}:${p.uri}`);
     const expected = p.qop ? md5(`${ha1}:${p.nonce}:${p.nc ?? ''}:${p.cnonce ?? ''}:${p.qop}:${ha2}`) : md5(`${ha1}:${p.nonce}:${ha2}`);
-    if (!safeEqual(expected, p.response.toLowerCase())) return { ok: false, reason: 'bad-response' };
+    if (!sameSecret(expected, p.response.toLowerCase())) return { ok: false, reason: 'bad-response' };
     // Right password on an old nonce: ask again with stale=true so the phone retries silently.
     if (now - parseInt(ts, 16) > this.nonceTtlMs) return { ok: false, reason: 'stale' };
     return { ok: true, username: p.username };
@@ -83,10 +83,9 @@ export class DigestAuthenticator {
   }
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/** Compares secrets in constant time; hashing first hides their lengths too (timingSafeEqual wants equal lengths). */
+export function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 /** The client side, for tests and tools: the Authorization header answering a challenge. */

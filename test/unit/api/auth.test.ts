@@ -1,6 +1,7 @@
 import t from 'tap';
 import pino from 'pino';
-import { agentMayCall, identify, sameSecret } from '../../../src/api/auth.js';
+import { agentMayCall, identify } from '../../../src/api/auth.js';
+import { sameSecret } from '../../../src/sip/digest.js';
 import { buildApi, type ApiDeps } from '../../../src/api/http.js';
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
