@@ -29,8 +29,8 @@ function basicCredentials(header: string | undefined, query: string | null): { u
 }
 
 /** Identifies the caller of an /api request; undefined means 401. */
-export function identify(url: string, authorization: string | undefined, d: AuthDeps): Caller | undefined {
-  const q = new URL(url, 'http://localhost').searchParams;
+export function identify(url: URL, authorization: string | undefined, d: AuthDeps): Caller | undefined {
+  const q = url.searchParams;
   const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : q.get('token');
   if (d.token && bearer && sameSecret(bearer, d.token)) return { kind: 'admin' };
   const basic = basicCredentials(authorization, q.get('auth'));
@@ -40,8 +40,7 @@ export function identify(url: string, authorization: string | undefined, d: Auth
 }
 
 /** Whether an agent may call this method and path (admins may call anything). */
-export function agentMayCall(agentId: string, method: string, url: string): boolean {
-  const u = new URL(url, 'http://localhost');
+export function agentMayCall(agentId: string, method: string, u: URL): boolean {
   const p = u.pathname;
   if (p === '/api/me') return true;
   if (method === 'GET' && (p === '/api/queues' || p.startsWith('/api/queues/'))) return true;

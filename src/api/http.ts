@@ -53,11 +53,13 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   // Registered before the routes, so `{ websocket: true }` routes are upgraded.
   await app.register(websocket);
   app.decorateRequest('caller', null);
+  const authDeps = { ...(d.token ? { token: d.token } : {}), agentFor: d.agentFor };
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/')) return;
-    const caller = identify(req.url, req.headers.authorization, { ...(d.token ? { token: d.token } : {}), agentFor: d.agentFor });
+    const url = new URL(req.url, 'http://localhost');
+    const caller = identify(url, req.headers.authorization, authDeps);
     if (!caller) return reply.code(401).send({ error: 'sign in: the bearer token, or an agent\'s SIP username and password (Basic)' });
-    if (caller.kind === 'agent' && !agentMayCall(caller.agentId, req.method, req.url)) return reply.code(403).send({ error: 'an agent may only use their own part of the API' });
+    if (caller.kind === 'agent' && !agentMayCall(caller.agentId, req.method, url)) return reply.code(403).send({ error: 'an agent may only use their own part of the API' });
     (req as unknown as { caller: Caller }).caller = caller;
   });
 

@@ -4,38 +4,39 @@ import { agentMayCall, identify } from '../../../src/api/auth.js';
 import { sameSecret } from '../../../src/sip/digest.js';
 import { buildApi, type ApiDeps } from '../../../src/api/http.js';
 
-const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+const u = (path: string) => new URL(path, 'http://localhost');
+const basic = (user: string, p: string) => `Basic ${Buffer.from(`${user}:${p}`).toString('base64')}`;
 const agents = { agentFor: (u: string, p: string) => (u === '1001' && p === 'pw1' ? 'alice' : u === '1002' && p === 'pw2' ? 'bob' : undefined) };
 
 t.test('identify: token, agent credentials, or nobody', async (t) => {
   const d = { token: 'admin-secret', ...agents };
-  t.same(identify('/api/queues', 'Bearer admin-secret', d), { kind: 'admin' });
-  t.same(identify('/api/events?token=admin-secret', undefined, d), { kind: 'admin' }, 'token in the query (WebSocket)');
-  t.same(identify('/api/me', basic('1001', 'pw1'), d), { kind: 'agent', agentId: 'alice' });
-  t.same(identify(`/api/events?agent=alice&auth=${Buffer.from('1001:pw1').toString('base64')}`, undefined, d), { kind: 'agent', agentId: 'alice' }, 'credentials in the query (WebSocket)');
-  t.equal(identify('/api/me', basic('1001', 'nope'), d), undefined, 'a wrong password is nobody');
-  t.equal(identify('/api/queues', 'Bearer wrong', d), undefined);
-  t.equal(identify('/api/queues', undefined, d), undefined);
-  t.same(identify('/api/queues', undefined, agents), { kind: 'admin' }, 'no token configured: open');
-  t.same(identify('/api/me', basic('1002', 'pw2'), agents), { kind: 'agent', agentId: 'bob' }, 'agents are still told apart without a token');
+  t.same(identify(u('/api/queues'), 'Bearer admin-secret', d), { kind: 'admin' });
+  t.same(identify(u('/api/events?token=admin-secret'), undefined, d), { kind: 'admin' }, 'token in the query (WebSocket)');
+  t.same(identify(u('/api/me'), basic('1001', 'pw1'), d), { kind: 'agent', agentId: 'alice' });
+  t.same(identify(u(`/api/events?agent=alice&auth=${Buffer.from('1001:pw1').toString('base64')}`), undefined, d), { kind: 'agent', agentId: 'alice' }, 'credentials in the query (WebSocket)');
+  t.equal(identify(u('/api/me'), basic('1001', 'nope'), d), undefined, 'a wrong password is nobody');
+  t.equal(identify(u('/api/queues'), 'Bearer wrong', d), undefined);
+  t.equal(identify(u('/api/queues'), undefined, d), undefined);
+  t.same(identify(u('/api/queues'), undefined, agents), { kind: 'admin' }, 'no token configured: open');
+  t.same(identify(u('/api/me'), basic('1002', 'pw2'), agents), { kind: 'agent', agentId: 'bob' }, 'agents are still told apart without a token');
   t.ok(sameSecret('a', 'a'));
   t.notOk(sameSecret('a', 'ab'));
 });
 
 t.test('agentMayCall: only their own part of the API', async (t) => {
-  t.ok(agentMayCall('alice', 'GET', '/api/me'));
-  t.ok(agentMayCall('alice', 'PUT', '/api/agents/alice/presence'));
-  t.ok(agentMayCall('alice', 'GET', '/api/agents/alice'));
-  t.ok(agentMayCall('alice', 'POST', '/api/agents/alice/take/c1'));
-  t.ok(agentMayCall('alice', 'GET', '/api/queues/support'));
-  t.ok(agentMayCall('alice', 'GET', '/api/events?agent=alice'));
-  t.notOk(agentMayCall('alice', 'PUT', '/api/agents/bob/presence'), "another agent's presence");
-  t.notOk(agentMayCall('alice', 'GET', '/api/agents/alicex'), 'a prefix of an id is not the id');
-  t.notOk(agentMayCall('alice', 'GET', '/api/agents'), 'the list of all agents');
-  t.notOk(agentMayCall('alice', 'GET', '/api/calls'), 'call records');
-  t.notOk(agentMayCall('alice', 'POST', '/api/calls'), 'placing calls');
-  t.notOk(agentMayCall('alice', 'GET', '/api/events'), 'every live event');
-  t.notOk(agentMayCall('alice', 'GET', '/api/events?agent=bob'));
+  t.ok(agentMayCall('alice', 'GET', u('/api/me')));
+  t.ok(agentMayCall('alice', 'PUT', u('/api/agents/alice/presence')));
+  t.ok(agentMayCall('alice', 'GET', u('/api/agents/alice')));
+  t.ok(agentMayCall('alice', 'POST', u('/api/agents/alice/take/c1')));
+  t.ok(agentMayCall('alice', 'GET', u('/api/queues/support')));
+  t.ok(agentMayCall('alice', 'GET', u('/api/events?agent=alice')));
+  t.notOk(agentMayCall('alice', 'PUT', u('/api/agents/bob/presence')), "another agent's presence");
+  t.notOk(agentMayCall('alice', 'GET', u('/api/agents/alicex')), 'a prefix of an id is not the id');
+  t.notOk(agentMayCall('alice', 'GET', u('/api/agents')), 'the list of all agents');
+  t.notOk(agentMayCall('alice', 'GET', u('/api/calls')), 'call records');
+  t.notOk(agentMayCall('alice', 'POST', u('/api/calls')), 'placing calls');
+  t.notOk(agentMayCall('alice', 'GET', u('/api/events')), 'every live event');
+  t.notOk(agentMayCall('alice', 'GET', u('/api/events?agent=bob')));
 });
 
 t.test('the API applies it, and serves the desk', async (t) => {
