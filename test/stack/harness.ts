@@ -7,13 +7,14 @@
  * Binaries are found through FREESWITCH_BIN, DRACHTIO_BIN and SIPP_BIN, else
  * on PATH as `freeswitch`, `drachtio` and `sipp`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigDir } from '../../src/config/load.js';
+import { findProgram } from '../support/programs.js';
 import { drachtioConf } from '../../src/sip/drachtio-conf.js';
 import { makeLogger, startDaemon, type Daemon } from '../../src/app/daemon.js';
 import { writeToneWav } from '../support/audio.js';
@@ -27,19 +28,9 @@ export interface Binaries {
   sipp: string;
 }
 
-function which(name: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  const p = r.stdout.trim();
-  return r.status === 0 && p ? p : undefined;
-}
-
 /** The binaries, or one line naming what is missing. */
 export function findStack(): { ok: true; bins: Binaries } | { ok: false; missing: string } {
-  const find = (env: string, name: string) => {
-    const v = process.env[env];
-    if (v) return existsSync(v) ? v : undefined;
-    return which(name);
-  };
+  const find = (env: string, name: string) => findProgram(env, [name]);
   const bins = { freeswitch: find('FREESWITCH_BIN', 'freeswitch'), drachtio: find('DRACHTIO_BIN', 'drachtio'), sipp: find('SIPP_BIN', 'sipp') };
   const missing = [
     !bins.freeswitch && 'FreeSWITCH (set FREESWITCH_BIN or put freeswitch on PATH)',

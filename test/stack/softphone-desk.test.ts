@@ -6,12 +6,11 @@
  * audio flows both ways, checked on both ends. Then wrap-up is ended from the
  * desk, and a second call is hung up from the desk (the caller gets the BYE).
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
 import type { CallTable } from '../../src/store/tables.js';
 import { findBrowser, launchBrowser } from '../support/browser.js';
-import { findStack, peerDir, PORTS, SIPP_DIR, startStack, waitFor, type Stack } from './harness.js';
+import { findStack, peerDir, PORTS, runSipp, SIPP_DIR, startStack, waitFor, type Stack } from './harness.js';
 
 const found = findStack();
 const browser = findBrowser();
@@ -20,13 +19,8 @@ const skip = !found.ok ? found.missing : !browser.ok ? browser.missing : false;
 type CallRow = CallTable & { timeline?: { type: string; data?: Record<string, unknown> }[] };
 
 function runCaller(stack: Stack, scenario: string, callerDir: string, port: number, pauseMs: number) {
-  const bins = stack.bins;
-  const args = ['-nostdin', `127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, scenario), '-s', '+15550100', '-i', '127.0.0.1', '-p', String(port), '-mp', String(port + 300), '-m', '1', '-d', String(pauseMs), '-timeout', '40s', '-timeout_error'];
-  const proc = spawn(bins.sipp, args, { cwd: callerDir });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise<{ code: number | null; out: string }>((resolve) => proc.on('exit', (code) => resolve({ code, out })));
+  const args = [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, scenario), '-s', '+15550100', '-i', '127.0.0.1', '-p', String(port), '-mp', String(port + 300), '-m', '1', '-d', String(pauseMs), '-timeout', '40s', '-timeout_error'];
+  return runSipp(stack.bins, args, callerDir, 60_000);
 }
 
 t.test('the desk softphone (SIP.js in Chromium) answers a queued call over DTLS-SRTP, with audio both ways', { skip, timeout: 150_000 }, async (t) => {
@@ -79,7 +73,7 @@ t.test('the desk softphone (SIP.js in Chromium) answers a queued call over DTLS-
   t.ok(stats.packetsSent > 50, `the browser sent its microphone (${stats.packetsSent} packets)`);
 
   const r1 = await call1;
-  t.equal(r1.code, 0, `the caller's call completes${r1.code ? `: ${r1.out.slice(-800)}` : ''}`);
+  t.equal(r1.code, 0, `the caller's call completes${r1.code ? `: ${r1.stderr.slice(-800)} ${r1.stdout.slice(-800)}` : ''}`);
   await page.waitForSelector('#call', { state: 'hidden', timeout: 10_000 });
   const row1 = await waitFor('the first call record', async () => {
     const r = ((await stack.http('/api/calls?limit=1')) as { calls: CallRow[] }).calls[0];
@@ -105,7 +99,7 @@ t.test('the desk softphone (SIP.js in Chromium) answers a queued call over DTLS-
   await new Promise((r) => setTimeout(r, 1_500));
   await page.click('#hang-up');
   const r2 = await call2;
-  t.equal(r2.code, 0, `the caller receives the BYE${r2.code ? `: ${r2.out.slice(-800)}` : ''}`);
+  t.equal(r2.code, 0, `the caller receives the BYE${r2.code ? `: ${r2.stderr.slice(-800)} ${r2.stdout.slice(-800)}` : ''}`);
   const row2 = await waitFor('the second call record', async () => {
     const r = ((await stack.http('/api/calls?limit=1')) as { calls: CallRow[] }).calls[0];
     return r && r.id !== row1.id && r.ended_at ? r : undefined;

@@ -5,18 +5,14 @@
  * Chromium's fake devices (a beeping microphone), and permission prompts are
  * answered yes.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { findProgram } from './programs.js';
 
 export function findBrowser(): { ok: true; path: string } | { ok: false; missing: string } {
+  const found = findProgram('CHROMIUM_BIN', ['chromium', 'chromium-browser', 'google-chrome']);
+  if (found) return { ok: true, path: found };
   const env = process.env.CHROMIUM_BIN;
-  if (env) return existsSync(env) ? { ok: true, path: env } : { ok: false, missing: `browser test skipped: CHROMIUM_BIN=${env} does not exist` };
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return { ok: true, path: r.stdout.trim() };
-  }
-  return { ok: false, missing: 'browser test skipped: Chromium not found (apt-get install chromium, or set CHROMIUM_BIN)' };
+  return { ok: false, missing: env ? `browser test skipped: CHROMIUM_BIN=${env} does not exist` : 'browser test skipped: Chromium not found (apt-get install chromium, or set CHROMIUM_BIN)' };
 }
 
 export function launchBrowser(executablePath: string): Promise<Browser> {
