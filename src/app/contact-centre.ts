@@ -110,13 +110,13 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
   private saveTimer?: NodeJS.Timeout;
   private readonly now: () => number;
 
+  /** Calls adopted after a restart, being watched (see restart-recovery.ts). */
+  private readonly adoptedWatchers = new Set<() => void>();
+
   /**
    * `snapshot`: the router's state saved by a previous run (presence, reasons,
    * counters, affinity, calls in flight); see {@link reconcileAfterRestart}.
    */
-  /** Calls adopted after a restart, being watched (see restart-recovery.ts). */
-  private readonly adoptedWatchers = new Set<() => void>();
-
   constructor(
     private readonly d: ContactCentreDeps,
     snapshot?: RouterSnapshot,

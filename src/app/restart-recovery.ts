@@ -37,8 +37,6 @@ export interface RecoveryDeps {
   timeline: (callId: string, type: string, data?: Record<string, unknown>) => void;
   srf: Srf;
   log: Logger;
-  /** How often each adopted phone is asked whether it is still in the call (default 5 s; 1 s after a miss). */
-  probeEveryMs?: number;
   /** Where each adopted call leaves its stop function, for the daemon's shutdown. */
   watchers: Set<() => void>;
 }
@@ -72,6 +70,11 @@ export async function reconcileAfterRestart(d: RecoveryDeps): Promise<{ adopted:
   d.feed({ type: 'tick' });
   return { adopted: adopted.length, ended: ended + Number(closed.numUpdatedRows ?? 0) };
 }
+
+/** Each adopted phone is asked every 5 s whether it is still in the call, again after 1 s when it missed, and has 4 s to answer. */
+const PROBE_EVERY_MS = 5_000;
+const PROBE_AGAIN_MS = 1_000;
+const PROBE_ANSWER_MS = 4_000;
 
 type Side = 'caller' | 'agent';
 interface AdoptedLeg {
@@ -128,14 +131,13 @@ function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, 
   };
   d.esl.on('channel-stats', onHangup);
 
-  const every = d.probeEveryMs ?? 5_000;
   const probe = async () => {
     if (ended) return;
     let soon = false;
     await Promise.all(
       (Object.entries(legs) as [Side, AdoptedLeg][]).map(async ([side, leg]) => {
         if (!leg.sip) return;
-        const o = await requestInDialog(d.srf, leg.sip, 'OPTIONS', Math.min(4_000, every));
+        const o = await requestInDialog(d.srf, leg.sip, 'OPTIONS', PROBE_ANSWER_MS);
         if (ended) return;
         if (o.status === 481) {
           leg.left = true;
@@ -148,7 +150,7 @@ function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, 
         if (missed) soon = true;
       }),
     );
-    if (!ended) probeTimer = setTimeout(() => void probe(), soon ? Math.min(1_000, every) : every);
+    if (!ended) probeTimer = setTimeout(() => void probe(), soon ? PROBE_AGAIN_MS : PROBE_EVERY_MS);
   };
   void probe();
 }
