@@ -23,7 +23,7 @@ import { Router } from '../core/acd/router.js';
 import type { AgentId, OverflowTarget, Presence, RouterCommand, RouterEvent, RouterSnapshot } from '../core/acd/types.js';
 import type { Config, Target } from '../config/schema.js';
 import type { EventSocket } from '../media/event-socket.js';
-import type { Endpoint, MediaConnection } from '../media/media-server.js';
+import { releaseEndpoint, type Endpoint, type MediaConnection } from '../media/media-server.js';
 import { record, RECORD_TONE, stopPlayback } from '../media/actions.js';
 import { connectDeviceLeg } from '../media/device-leg.js';
 import { identityAsUac, identityAsUas } from '../sip/dialog-identity.js';
@@ -33,7 +33,8 @@ import type { CallStore } from '../store/calls.js';
 import type { Db } from '../store/db.js';
 import type { Metrics } from '../api/metrics.js';
 import { announcementPrompts, fileString } from './announcements.js';
-import { reconcileAfterRestart } from './restart-recovery.js';
+import { reconcileAfterRestart, type AdoptedWatcher } from './restart-recovery.js';
+import { decodePercentOrRaw } from './library-guards.js';
 import { directQueueId, routerPolicy, transferTarget } from './policy.js';
 
 interface Leg {
@@ -111,7 +112,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
   private readonly now: () => number;
 
   /** Calls adopted after a restart, being watched (see restart-recovery.ts). */
-  private readonly adoptedWatchers = new Set<() => void>();
+  private readonly adoptedWatchers = new Set<AdoptedWatcher>();
 
   /**
    * `snapshot`: the router's state saved by a previous run (presence, reasons,
@@ -152,7 +153,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
    */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
-    for (const stopWatching of this.adoptedWatchers) stopWatching();
+    for (const watcher of this.adoptedWatchers) watcher.stop();
     for (const call of [...this.live.values()]) {
       if (call.agent?.dialog) continue;
       this.finish(call, { side: 'system', cause: 'SYSTEM_SHUTDOWN', disposition: 'failed' });
@@ -414,7 +415,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     for (const c of cmds) {
       switch (c.type) {
         case 'offer':
-          void this.offer(c.callId, c.agentId);
+          this.background(this.offer(c.callId, c.agentId), c.callId, 'offer');
           break;
         case 'withdraw-offer': {
           const call = this.live.get(c.callId);
@@ -435,7 +436,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
           break;
         }
         case 'connect':
-          void this.connect(c.callId, c.agentId);
+          this.background(this.connect(c.callId, c.agentId), c.callId, 'connect');
           break;
         case 'overflow': {
           const call = this.live.get(c.callId);
@@ -443,12 +444,12 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
           this.timeline(call, 'overflow', { queueId: c.queueId, reason: c.reason, target: c.target });
           call.overflowed = true;
           const target = fromOverflow(c.target) ?? DEFAULT_OVERFLOW;
-          void stopPlayback(call.caller.ep).then(() => this.routeTo(call, target, 'overflow'));
+          this.background(stopPlayback(call.caller.ep).then(() => this.routeTo(call, target, 'overflow')), call.id, 'overflow');
           break;
         }
         case 'announce': {
           const call = this.live.get(c.callId);
-          if (call) void this.announce(call, c.position, c.estimatedWaitMs);
+          if (call) this.background(this.announce(call, c.position, c.estimatedWaitMs), call.id, 'announcement');
           break;
         }
         case 'take-refused':
@@ -463,6 +464,11 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     }
     this.armTimer();
     this.scheduleSave();
+  }
+
+  /** Work started from an event handler: a failure is logged with the call, never left unhandled. */
+  private background(work: Promise<unknown>, callId: string, what: string): void {
+    work.catch((err: Error) => this.d.log.error({ callId, what, err: err.message }, 'call step failed'));
   }
 
   private armTimer(): void {
@@ -544,7 +550,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       this.legs.set(ep.uuid, { callId: call.id, leg: 'agent' });
       this.d.calls.update(call.id, { agent_uuid: ep.uuid, agent_sip: JSON.stringify(identityAsUac(dialog, answer.proxy)) });
       dialog.on('destroy', () => this.hangUpFrom(call, 'agent', dialog));
-      dialog.on('refer', (req, res) => void this.onRefer(call, agentId, req, res));
+      dialog.on('refer', (req, res) => this.background(this.onRefer(call, agentId, req, res), call.id, 'transfer'));
       if (call.ended) return this.releaseOtherLeg(call);
       // When the agent's leg goes (a transfer), the caller's leg stays up, parked, for the next target.
       await call.caller.ep.set({ hangup_after_bridge: 'false', park_after_bridge: 'true' });
@@ -568,7 +574,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
    */
   private async onRefer(call: LiveCall, agentId: AgentId, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const referTo = req.get('Refer-To') ?? '';
-    const user = decodeURIComponent(/sips?:([^@;>]+)@?/.exec(referTo)?.[1] ?? '');
+    const user = decodePercentOrRaw(/sips?:([^@;>]+)@?/.exec(referTo)?.[1] ?? '');
     const target = transferTarget(this.d.config(), user);
     if (!target || call.ended || call.agent?.id !== agentId || !call.caller) {
       this.d.log.info({ callId: call.id, agentId, referTo }, 'transfer refused');
@@ -600,7 +606,22 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.finish(call, { side, cause: 'NORMAL_CLEARING', disposition }, side === 'agent');
   }
 
-  private finish(call: LiveCall, how: { side: 'caller' | 'agent' | 'system'; cause: string; disposition: string }, otherHungUp = false, callerHungUp = how.side === 'caller'): void {
+  /**
+   * FreeSWITCH has gone (its connection closed): every call's media is dead.
+   * Each phone still in a call gets a BYE, agents are freed, records closed
+   * with the cause; calls adopted after a restart end the same way.
+   */
+  mediaLost(): number {
+    const calls = [...this.live.values()];
+    for (const call of calls) {
+      const disposition = call.agent ? 'answered' : (call.external?.answeredAt ?? 0) > 0 ? 'forwarded' : 'failed';
+      this.finish(call, { side: 'system', cause: 'MEDIA_SERVER_LOST', disposition, mediaGone: true });
+    }
+    for (const watcher of [...this.adoptedWatchers]) watcher.mediaLost();
+    return calls.length;
+  }
+
+  private finish(call: LiveCall, how: { side: 'caller' | 'agent' | 'system'; cause: string; disposition: string; mediaGone?: boolean }, otherHungUp = false, callerHungUp = how.side === 'caller'): void {
     if (call.ended) return;
     call.ended = true;
     const endedAt = this.now();
@@ -613,9 +634,9 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     for (const a of call.answers.values()) void a.destroy();
     if (call.caller) {
       if (!callerHungUp) call.caller.dialog.destroy();
-      void call.caller.ep.destroy().catch(() => undefined);
+      releaseEndpoint(call.caller.ep, how.mediaGone);
     }
-    this.releaseOtherLeg(call, otherHungUp);
+    this.releaseOtherLeg(call, otherHungUp, how.mediaGone);
     const waitFrom = call.queuedAt ?? call.arrivedAt;
     const talkFrom = call.agent?.answeredAt ?? (call.external?.answeredAt || undefined);
     this.d.calls.update(call.id, {
@@ -634,11 +655,11 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
   }
 
   /** Hangs up the agent's (or forwarded-to party's) leg, unless that side hung up itself. */
-  private releaseOtherLeg(call: LiveCall, otherHungUp = false): void {
+  private releaseOtherLeg(call: LiveCall, otherHungUp = false, mediaGone = false): void {
     for (const leg of [call.agent, call.external]) {
       if (!leg) continue;
       if (leg.dialog && !otherHungUp) leg.dialog.destroy();
-      void leg.ep?.destroy().catch(() => undefined);
+      if (leg.ep) releaseEndpoint(leg.ep, mediaGone);
     }
   }
 }

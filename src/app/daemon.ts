@@ -25,9 +25,11 @@ import { ContactCentre, hrNow } from './contact-centre.js';
 import { runIvr } from './ivr-runner.js';
 import { OutboundDialer } from './outbound.js';
 import { registrarPolicy } from './policy.js';
+import { applyLibraryGuards } from './library-guards.js';
 
 export interface Daemon {
   config: () => Config;
+  metrics: Metrics;
   centre: ContactCentre;
   outbound: OutboundDialer;
   httpAddress: string;
@@ -45,6 +47,7 @@ export function makeLogger(level: string, destination?: string): Logger {
 }
 
 export async function startDaemon(configDir: string, config: Config, log: Logger = makeLogger(config.daemon.logLevel)): Promise<Daemon> {
+  applyLibraryGuards(log.child({ component: 'sip' }));
   const reloader = new ConfigReloader(configDir, config, log.child({ component: 'config' }));
   const current = () => reloader.current;
 
@@ -119,6 +122,11 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     else esl.once('up', reconcile);
   }
   const outbound = new OutboundDialer({ srf, media, calls, centre, log: log.child({ component: 'outbound' }), config: current, nodeId: config.daemon.nodeId, tapAddress: fs.listenAddress });
+  // FreeSWITCH gone: no call's media survives it, so no phone is left in a dead call.
+  media.on('down', (reason) => {
+    const ended = centre!.mediaLost() + outbound.mediaLost();
+    log.warn({ reason, ended }, 'media server lost: calls in progress ended');
+  });
   const restored = await registrar.restore();
   log.info({ restored }, 'registrations restored');
 
@@ -180,6 +188,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
 
   return {
     config: current,
+    metrics,
     centre,
     outbound,
     httpAddress,

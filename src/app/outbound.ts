@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import { AmdDetector, type AmdEvent, type AmdParams } from '../core/amd/index.js';
 import type { Config } from '../config/schema.js';
 import { AudioTap } from '../media/audio-tap.js';
-import type { Endpoint, MediaConnection } from '../media/media-server.js';
+import { releaseEndpoint, type Endpoint, type MediaConnection } from '../media/media-server.js';
 import { ring } from '../sip/ring.js';
 import type { CallStore } from '../store/calls.js';
 import type { ContactCentre } from './contact-centre.js';
@@ -55,8 +55,18 @@ export interface OutboundDeps {
 }
 
 export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
+  /** Answered calls not yet handed to the contact centre: call id -> end it because FreeSWITCH is gone. */
+  private readonly inProgress = new Map<string, () => void>();
+
   constructor(private readonly d: OutboundDeps) {
     super();
+  }
+
+  /** FreeSWITCH has gone: every answered call still here is hung up and its record closed. */
+  mediaLost(): number {
+    const ends = [...this.inProgress.values()];
+    for (const end of ends) end();
+    return ends.length;
   }
 
   /** Validates a request against the configuration; returns problems naming the field. */
@@ -120,16 +130,18 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
 
     let ended = false;
     let handedOver = false;
-    const finish = (side: 'callee' | 'system', disposition: string) => {
+    const finish = (side: 'callee' | 'system', disposition: string, cause = 'NORMAL_CLEARING') => {
       if (ended || handedOver) return;
       ended = true;
+      this.inProgress.delete(id);
       void tap?.stop();
       if (side !== 'callee') dialog.destroy();
-      void ep.destroy().catch(() => undefined);
+      releaseEndpoint(ep, cause === 'MEDIA_SERVER_LOST');
       const endedAt = Date.now();
-      this.d.calls.update(id, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition, hangup_cause: 'NORMAL_CLEARING', hangup_side: side });
-      this.d.calls.event(id, hrNow(), 'ended', { side, disposition });
+      this.d.calls.update(id, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition, hangup_cause: cause, hangup_side: side });
+      this.d.calls.event(id, hrNow(), 'ended', { side, disposition, cause });
     };
+    this.inProgress.set(id, () => finish('system', 'failed', 'MEDIA_SERVER_LOST'));
     dialog.on('destroy', () => finish('callee', detector?.verdict === 'machine' ? 'machine' : 'answered'));
     if (!tap || !detector) return;
 
@@ -139,6 +151,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
     if (result === 'human' || result === 'unknown') {
       if (req.onHuman?.queue) {
         handedOver = true;
+        this.inProgress.delete(id);
         await ep.api('uuid_break', ep.uuid).catch(() => undefined);
         this.d.centre.adoptAnswered({ id, number: req.to, ep, dialog, arrivedAt }, req.onHuman.queue);
         return;

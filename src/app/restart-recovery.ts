@@ -37,8 +37,13 @@ export interface RecoveryDeps {
   timeline: (callId: string, type: string, data?: Record<string, unknown>) => void;
   srf: Srf;
   log: Logger;
-  /** Where each adopted call leaves its stop function, for the daemon's shutdown. */
-  watchers: Set<() => void>;
+  /** Where each adopted call leaves its controls: stop watching (the daemon's shutdown), or end it (FreeSWITCH lost). */
+  watchers: Set<AdoptedWatcher>;
+}
+
+export interface AdoptedWatcher {
+  stop(): void;
+  mediaLost(): void;
 }
 
 /**
@@ -96,21 +101,22 @@ function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, 
     clearTimeout(deciding);
     d.esl.off('channel-stats', onHangup);
   };
-  d.watchers.add(stop);
+  const watcher: AdoptedWatcher = { stop, mediaLost: () => finish('system', 'media server lost', 'MEDIA_SERVER_LOST') };
+  d.watchers.add(watcher);
 
-  const finish = (side: Side, how: string) => {
+  const finish = (side: Side | 'system', how: string, cause = 'NORMAL_CLEARING') => {
     if (ended) return;
     ended = true;
     stop();
-    d.watchers.delete(stop);
+    d.watchers.delete(watcher);
     for (const leg of Object.values(legs)) {
       if (leg.sip && !leg.left) void requestInDialog(d.srf, leg.sip, 'BYE').then((o) => d.log.debug({ callId, status: o.status }, 'BYE to an adopted phone'));
       void d.esl.api(`uuid_kill ${leg.uuid}`).catch(() => undefined);
     }
     const endedAt = d.now();
     d.feed({ type: 'call-ended', callId });
-    d.calls.update(callId, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition: 'answered', hangup_cause: 'NORMAL_CLEARING', hangup_side: side });
-    d.timeline(callId, 'ended', { side, cause: 'NORMAL_CLEARING', disposition: 'answered', how });
+    d.calls.update(callId, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition: 'answered', hangup_cause: cause, hangup_side: side });
+    d.timeline(callId, 'ended', { side, cause, disposition: 'answered', how });
   };
 
   // The leg that really ended has its own cause (MEDIA_TIMEOUT, ...); its bridged partner

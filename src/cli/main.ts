@@ -50,6 +50,14 @@ async function main(argv: string[]): Promise<number> {
       }
       const log = makeLogger(r.config.daemon.logLevel);
       const daemon = await startDaemon(dir, r.config, log);
+      // Last resort: a library error that escapes every handler is logged and counted, and the calls in
+      // progress go on (a crash would drop every call still ringing or queued).
+      for (const kind of ['uncaughtException', 'unhandledRejection'] as const) {
+        process.on(kind, (err: unknown) => {
+          daemon.metrics.internalErrors.inc({ kind });
+          log.error({ kind, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'internal error escaped its handler; the daemon keeps running');
+        });
+      }
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           log.info({ sig }, 'stopping');

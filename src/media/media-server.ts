@@ -83,7 +83,7 @@ export class MediaConnection extends EventEmitter<MediaConnectionEvents> {
     } catch (err) {
       this.lastError = (err as Error).message;
       this.log.debug({ err: this.lastError, retryMs: delayMs }, 'media server not reachable yet');
-      this.retry(Math.min(delayMs * 2, 5_000));
+      this.retry(Math.min(delayMs * 2, 2_000));
     }
   }
 
@@ -98,4 +98,14 @@ export class MediaConnection extends EventEmitter<MediaConnectionEvents> {
     this.ms?.disconnect();
     this.ms = undefined;
   }
+}
+
+/**
+ * Hangs up a media leg. With FreeSWITCH gone its Event Socket cannot hang the
+ * channel up, so the SIP dialog towards it is released directly (drachtio
+ * forgets it once the BYE times out).
+ */
+export function releaseEndpoint(ep: Endpoint, mediaGone = false): void {
+  if (mediaGone) void ep.dialog?.destroy();
+  else void ep.destroy().catch(() => undefined);
 }
