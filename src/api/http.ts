@@ -44,6 +44,8 @@ export interface ApiDeps {
   agentFor(username: string, password: string): string | undefined;
   agentProfile(agentId: string): { id: string; name?: string; extension?: string; username?: string };
   desk: () => DeskSettings;
+  /** Sources banned at the SIP door, and lifting a ban by hand. */
+  security: { bans(): { source: string; untilMs: number }[]; unban(source: string): boolean };
 }
 
 export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
@@ -142,6 +144,14 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
       return reply.code(202).send({ id: d.outbound.originate(req.body) });
     },
   );
+
+  app.get('/api/security/bans', async () => ({ bans: d.security.bans().map((b) => ({ source: b.source, until: new Date(b.untilMs).toISOString() })) }));
+
+  app.delete<{ Params: { source: string } }>('/api/security/bans/:source', async (req, reply) => {
+    if (!d.security.unban(req.params.source)) return reply.code(404).send({ error: `no ban on "${req.params.source}"`, field: 'source' });
+    d.log.info({ source: req.params.source }, 'ban lifted through the API');
+    return { lifted: req.params.source };
+  });
 
   app.get('/api/agents', async () => {
     const now = Date.now();

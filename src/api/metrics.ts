@@ -15,6 +15,8 @@ export class Metrics {
   });
   readonly dependencyUp = new Gauge({ name: 'cc_dependency_up', help: '1 when a dependency is connected', labelNames: ['dependency'], registers: [this.registry] });
   readonly internalErrors = new Counter({ name: 'cc_internal_errors_total', help: 'Errors that reached the process-level handler (logged, the daemon kept running)', labelNames: ['kind'], registers: [this.registry] });
+  readonly sipRefused = new Counter({ name: 'cc_sip_refused_total', help: 'SIP requests refused at the door, by reason (banned source, rate limit)', labelNames: ['reason'], registers: [this.registry] });
+  readonly sipBans = new Counter({ name: 'cc_sip_bans_total', help: 'Source addresses banned after repeated failures', registers: [this.registry] });
   readonly registrations = new Gauge({ name: 'cc_registrations', help: 'Registered agent devices', registers: [this.registry] });
   private readonly agents = new Gauge({ name: 'cc_agents', help: 'Agents by status', labelNames: ['status'], registers: [this.registry] });
   private readonly waiting = new Gauge({ name: 'cc_queue_waiting', help: 'Calls waiting per queue', labelNames: ['queue'], registers: [this.registry] });

@@ -219,7 +219,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       const a = config.agents[who];
       caller = { number: a?.extension ?? '', name: a?.name ?? '' };
     } else if (!number) {
-      this.d.log.info({ dialled, from: req.callingNumber }, 'call to unknown number refused');
+      this.d.log.info({ dialled, from: req.callingNumber, source: req.source_address }, 'call to unknown number refused');
+      this.d.registrar.observer.failure(req, 'call to an unknown number');
       return res.send(404);
     }
     const ms = this.d.media.ms;

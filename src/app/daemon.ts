@@ -14,6 +14,7 @@ import type { RouterSnapshot } from '../core/acd/types.js';
 import { EventSocket } from '../media/event-socket.js';
 import { MediaConnection } from '../media/media-server.js';
 import { Registrar } from '../sip/registrar.js';
+import { Gatekeeper } from '../sip/gatekeeper.js';
 import { CallStore } from '../store/calls.js';
 import { ContactStore } from '../store/contacts.js';
 import { migrate, openSqlite, type Db } from '../store/db.js';
@@ -92,8 +93,15 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const saved = await db.selectFrom('router_state').select('snapshot').where('id', '=', 'router').executeTakeFirst();
   const snapshot = saved ? (JSON.parse(saved.snapshot) as RouterSnapshot) : undefined;
   let centre: ContactCentre | undefined;
-  const registrar = new Registrar(registrarPolicy(config), db, log.child({ component: 'registrar' }), (agentId, reachable) =>
-    centre?.feed({ type: 'agent-reachable', agentId, reachable }),
+  const gatekeeper = new Gatekeeper(config, log.child({ component: 'security' }), { refused: metrics.sipRefused, bans: metrics.sipBans });
+  (srf as unknown as { use(fn: typeof gatekeeper.middleware): void }).use(gatekeeper.middleware);
+  const registrar = new Registrar(
+    registrarPolicy(config),
+    db,
+    log.child({ component: 'registrar' }),
+    (agentId, reachable) => centre?.feed({ type: 'agent-reachable', agentId, reachable }),
+    Date.now,
+    gatekeeper,
   );
   const ivrLog = log.child({ component: 'ivr' });
   centre = new ContactCentre(
@@ -142,6 +150,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
 
   reloader.on('change', (next) => {
     registrar.setPolicy(registrarPolicy(next));
+    gatekeeper.reconfigure(next);
     centre!.reconfigure(next);
     if (next.daemon.logLevel !== log.level) log.level = next.daemon.logLevel;
   });
@@ -172,6 +181,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       return { id, ...(a?.name ? { name: a.name } : {}), ...(a?.extension ? { extension: a.extension } : {}), ...(a ? { username: a.sip.username } : {}) };
     },
     desk: () => deskSettings(current().sip),
+    security: { bans: () => gatekeeper.guard.bans(Date.now()), unban: (source) => gatekeeper.guard.unban(source, Date.now()) },
     health: () => {
       const deps = [
         { name: 'drachtio', up: sipUp, detail: sipUp ? undefined : sipError },

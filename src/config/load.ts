@@ -11,6 +11,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ConfigSchema, KEYED_SECTIONS, SINGLE_SECTIONS, type Config, type Target } from './schema.js';
 import { validateAmdParams } from '../core/amd/params.js';
+import { SourceGuard } from '../core/security/source-guard.js';
 import { validateIvrFlows } from './ivr-schema.js';
 import { suggest } from './suggest.js';
 
@@ -197,6 +198,9 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
   }
   const r = config.sip.registration;
   if (r.minExpires > r.maxExpires) at(['sip', 'registration', 'minExpires'], 'must not exceed maxExpires');
+  config.sip.security.allow.forEach((entry, i) => {
+    if (!SourceGuard.isAddressOrCidr(entry)) at(['sip', 'security', 'allow', String(i)], `"${entry}" is not an IP address or CIDR (like 192.168.0.0/16)`);
+  });
   return errors;
 }
 

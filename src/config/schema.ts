@@ -90,6 +90,25 @@ export const SipSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Protection against scanners, brute force and floods (see src/core/security/source-guard.ts). */
+    security: Type.Object(
+      {
+        /** This many refused authentications or requests for unknown users/numbers from one address within windowSec ban it for banSec. */
+        maxFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+        windowSec: Type.Number({ minimum: 1, maximum: 86_400, default: 60 }),
+        banSec: Type.Number({ minimum: 1, maximum: 30 * 86_400, default: 900 }),
+        /** Requests per second one address may send (out of dialog), with bursts up to `burst`. */
+        perSecond: Type.Number({ minimum: 1, maximum: 100_000, default: 50 }),
+        burst: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
+        /** The office's own networks (CIDR or address): never banned or limited. */
+        allow: Type.Array(Type.String(), { default: [] }),
+        /** User-Agent substrings drachtio-server drops before the daemon sees them (SIP scanners). */
+        scannerUserAgents: Type.Array(Type.String({ minLength: 3 }), { default: ['friendly-scanner', 'sipvicious', 'sip-cli', 'sipcli', 'VaxSIPUserAgent', 'sipsak', 'SIVuS', 'Gulp', 'sundayddr', 'iWar', 'pplsip'] }),
+        /** How many source addresses are tracked at most (memory bound under floods from many addresses). */
+        maxSources: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );

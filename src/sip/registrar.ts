@@ -19,6 +19,12 @@ export interface RegistrarPolicy {
   credentials: Map<string, { password: string; agentId: string }>;
 }
 
+/** Told what looks like guessing (refused or unknown credentials) and what proves a device genuine. */
+export interface AuthObserver {
+  failure(req: Srf.SrfRequest, what: string): void;
+  success(req: Srf.SrfRequest): void;
+}
+
 export class Registrar {
   readonly location = new LocationService();
   private auth: DigestAuthenticator;
@@ -30,6 +36,7 @@ export class Registrar {
     private readonly log: Logger,
     private readonly onChange: (agentId: string, reachable: boolean) => void,
     private readonly now: () => number = Date.now,
+    readonly observer: AuthObserver = { failure: () => undefined, success: () => undefined },
   ) {
     this.auth = new DigestAuthenticator(policy.domain);
   }
@@ -75,11 +82,15 @@ export class Registrar {
   authenticateCall(req: Srf.SrfRequest, res: Srf.SrfResponse): string | undefined {
     const now = this.now();
     const outcome = this.auth.verify(req.get('Proxy-Authorization') || undefined, 'INVITE', now, (u) => this.policy.credentials.get(u)?.password);
-    if (outcome.ok) return this.policy.credentials.get(outcome.username)?.agentId;
+    if (outcome.ok) {
+      this.observer.success(req);
+      return this.policy.credentials.get(outcome.username)?.agentId;
+    }
     if (outcome.reason === 'missing' || outcome.reason === 'stale' || outcome.reason === 'bad-nonce') {
       res.send(407, { headers: { 'Proxy-Authenticate': this.auth.challenge(now, outcome.reason === 'stale') } });
     } else {
       this.log.info({ reason: outcome.reason, source: req.source_address }, 'call from an agent device refused');
+      this.observer.failure(req, `call authentication: ${outcome.reason}`);
       res.send(403);
     }
     return undefined;
@@ -106,12 +117,15 @@ export class Registrar {
         return res.send(401, { headers: { 'WWW-Authenticate': this.auth.challenge(now, outcome.reason === 'stale') } });
       }
       this.log.info({ user, reason: outcome.reason, source: req.source_address }, 'registration refused');
+      this.observer.failure(req, `registration: ${outcome.reason}`);
       return res.send(403);
     }
     if (outcome.username !== user) {
       this.log.warn({ user, authenticated: outcome.username }, 'registration for another user refused');
-      return res.send(403, 'Not your address of record', {});
+      this.observer.failure(req, 'registration for another user');
+      return res.send(403);
     }
+    this.observer.success(req);
     const agentId = this.policy.credentials.get(user)!.agentId;
     const aor = user;
     const contactHeader = req.get('Contact');

@@ -60,6 +60,8 @@ export interface StackOptions {
 
 export interface Stack {
   dir: string;
+  /** FreeSWITCH's and drachtio-server's processes. */
+  servers: { fs: ChildProcess; drachtio: ChildProcess };
   configDir: string;
   daemon: Daemon;
   agents: AgentSpec[];
@@ -221,6 +223,7 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
   }
   const stack: Stack = {
     dir,
+    servers,
     configDir,
     daemon,
     agents,

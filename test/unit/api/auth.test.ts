@@ -53,6 +53,7 @@ t.test('the API applies it, and serves the desk', async (t) => {
     ...agents,
     agentProfile: (id: string) => ({ id, name: id === 'alice' ? 'Alice' : 'Bob' }),
     desk: () => ({ domain: 'pbx.test', websockets: [{ secure: false, port: 8088 }] }),
+    security: { bans: () => [], unban: () => false },
   } as unknown as ApiDeps;
   const app = await buildApi(deps);
   t.teardown(() => app.close());
