@@ -31,7 +31,7 @@ export interface ApiDeps {
   router: () => Router;
   location: LocationService;
   usernameOf: (agentId: string) => string | undefined;
-  outbound: { check(req: OriginateRequest): string[]; originate(req: OriginateRequest): string };
+  outbound: { check(req: OriginateRequest): string[]; originate(req: OriginateRequest): { id: string } | { refused: string } };
   /** Feeds an agent's own action (presence, wrap-up, take call) to the router. */
   agentAction: (event: RouterEvent) => void;
   /** Subscribes to live events; returns the unsubscribe function. */
@@ -141,7 +141,9 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     async (req, reply) => {
       const problems = d.outbound.check(req.body);
       if (problems.length) return reply.code(422).send({ error: problems.join('; '), fields: problems.map((p) => p.split(':')[0]) });
-      return reply.code(202).send({ id: d.outbound.originate(req.body) });
+      const placed = d.outbound.originate(req.body);
+      if ('refused' in placed) return reply.code(429).send({ error: placed.refused, field: 'to' });
+      return reply.code(202).send(placed);
     },
   );
 

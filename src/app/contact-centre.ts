@@ -32,6 +32,7 @@ import type { Registrar } from '../sip/registrar.js';
 import type { CallStore } from '../store/calls.js';
 import type { Db } from '../store/db.js';
 import type { Metrics } from '../api/metrics.js';
+import type { TollGuard } from '../core/security/toll-guard.js';
 import { announcementPrompts, fileString } from './announcements.js';
 import { reconcileAfterRestart, type AdoptedWatcher } from './restart-recovery.js';
 import { decodePercentOrRaw } from './library-guards.js';
@@ -79,6 +80,8 @@ export interface ContactCentreDeps {
   calls: CallStore;
   db: Db;
   metrics: Metrics;
+  /** Toll-fraud rules for calls to external numbers. */
+  toll: TollGuard;
   log: Logger;
   config: () => Config;
   nodeId: string;
@@ -312,7 +315,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       return this.routeTo(call, result.target, 'ivr', depth + 1);
     }
     if ('voicemail' in target) return this.voicemail(call, target.voicemail);
-    if ('number' in target) return this.forward(call, target.number, target.trunk);
+    if ('number' in target) return this.forward(call, target.number, target.trunk, via === 'transfer' ? call.transfer?.by : undefined);
     if (target.message) await this.play(call, target.message);
     const cause = typeof target.hangup === 'string' ? target.hangup : 'NORMAL_CLEARING';
     this.finish(call, { side: 'system', cause, disposition: via === 'overflow' ? 'overflow' : 'rejected' });
@@ -356,12 +359,19 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
   }
 
   /** Forwards the call to an external number through a trunk and bridges it. */
-  private async forward(call: LiveCall, number: string, trunkId?: string): Promise<void> {
+  /** Forwards the call to an external number through a trunk, if the toll-fraud rules let it (`byAgent`: a transfer). */
+  private async forward(call: LiveCall, number: string, trunkId?: string, byAgent?: AgentId): Promise<void> {
     const config = this.d.config();
     const id = trunkId ?? Object.keys(config.trunks)[0];
     const trunk = id ? config.trunks[id] : undefined;
     const ms = this.d.media.ms;
     if (!trunk || !ms || !call.caller) return this.finish(call, { side: 'system', cause: 'NO_ROUTE_DESTINATION', disposition: 'failed' });
+    const verdict = this.d.toll.request(call.id, number, byAgent, this.now());
+    if (!verdict.ok) {
+      this.tollRefused(call, number, byAgent, verdict);
+      await this.play(call, 'goodbye.wav');
+      return this.finish(call, { side: 'system', cause: 'OUTGOING_CALL_BARRED', disposition: 'failed' });
+    }
     const uri = trunk.uri.replace(/^(sips?:)(?:[^@]*@)?/, `$1${encodeURIComponent(number)}@`);
     this.timeline(call, 'forwarding', { number, trunk: id });
     const ringing = ring(this.d.srf, [{ uri, ...(trunk.username ? { auth: { username: trunk.username, password: trunk.password ?? '' } } : {}) }], {
@@ -381,6 +391,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     if (call.ended) return void outcome.answer.destroy();
     const { ep, dialog } = await connectDeviceLeg(ms, outcome.answer);
     call.external = { ep, dialog, answeredAt: this.now() };
+    this.d.toll.answered(call.id, call.external.answeredAt);
     dialog.on('destroy', () => this.hangUpFrom(call, 'agent'));
     if (call.ended) return this.releaseOtherLeg(call);
     await call.caller.ep.bridge(ep);
@@ -465,6 +476,12 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     }
     this.armTimer();
     this.scheduleSave();
+  }
+
+  private tollRefused(call: LiveCall, number: string, agentId: AgentId | undefined, verdict: { reason: string; detail: string }): void {
+    this.d.metrics.externalRefused.inc({ reason: verdict.reason });
+    this.d.log.warn({ callId: call.id, number, agentId, reason: verdict.reason, detail: verdict.detail }, 'call to an external number refused');
+    this.timeline(call, 'external-refused', { number, reason: verdict.reason, detail: verdict.detail, ...(agentId ? { agentId } : {}) });
   }
 
   /** Work started from an event handler: a failure is logged with the call, never left unhandled. */
@@ -581,6 +598,12 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       this.d.log.info({ callId: call.id, agentId, referTo }, 'transfer refused');
       return res.send(target ? 481 : 404);
     }
+    // An external number: refused here, before the agent is released, when the toll-fraud rules say no.
+    const toll = 'number' in target ? this.d.toll.check(target.number, agentId, this.now()) : undefined;
+    if (toll && !toll.ok && 'number' in target) {
+      this.tollRefused(call, target.number, agentId, toll);
+      return res.send(403);
+    }
     res.send(202);
     const agentDialog = call.agent.dialog;
     // Tell the transferring phone it worked (RFC 3515), then hang it up.
@@ -631,6 +654,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
     this.live.delete(call.id);
     this.d.metrics.callsActive.set(this.live.size);
     this.d.metrics.callsTotal.inc({ disposition: how.disposition });
+    // Forwarded calls and outbound calls handed over by the dialer are counted until here.
+    this.d.toll.ended(call.id, endedAt);
     for (const r of call.ringing.values()) r.cancel();
     for (const a of call.answers.values()) void a.destroy();
     if (call.caller) {

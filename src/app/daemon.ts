@@ -25,7 +25,8 @@ import { Metrics } from '../api/metrics.js';
 import { ContactCentre, hrNow } from './contact-centre.js';
 import { runIvr } from './ivr-runner.js';
 import { OutboundDialer } from './outbound.js';
-import { registrarPolicy } from './policy.js';
+import { registrarPolicy, tollPolicy } from './policy.js';
+import { TollGuard } from '../core/security/toll-guard.js';
 import { applyLibraryGuards } from './library-guards.js';
 
 export interface Daemon {
@@ -104,9 +105,10 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     gatekeeper,
   );
   const ivrLog = log.child({ component: 'ivr' });
+  const toll = new TollGuard(tollPolicy(config));
   centre = new ContactCentre(
     {
-      srf, media, esl, registrar, calls, db, metrics,
+      srf, media, esl, registrar, calls, db, metrics, toll,
       log: log.child({ component: 'calls' }),
       config: current,
       nodeId: config.daemon.nodeId,
@@ -129,7 +131,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     if (esl.up) reconcile();
     else esl.once('up', reconcile);
   }
-  const outbound = new OutboundDialer({ srf, media, calls, centre, log: log.child({ component: 'outbound' }), config: current, nodeId: config.daemon.nodeId, tapAddress: fs.listenAddress });
+  const outbound = new OutboundDialer({ srf, media, calls, centre, log: log.child({ component: 'outbound' }), config: current, nodeId: config.daemon.nodeId, tapAddress: fs.listenAddress, toll, onTollRefused: (reason) => metrics.externalRefused.inc({ reason }) });
   // FreeSWITCH gone: no call's media survives it, so no phone is left in a dead call.
   media.on('down', (reason) => {
     const ended = centre!.mediaLost() + outbound.mediaLost();
@@ -151,6 +153,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   reloader.on('change', (next) => {
     registrar.setPolicy(registrarPolicy(next));
     gatekeeper.reconfigure(next);
+    toll.setPolicy(tollPolicy(next));
     centre!.reconfigure(next);
     if (next.daemon.logLevel !== log.level) log.level = next.daemon.logLevel;
   });

@@ -21,6 +21,8 @@ import type { Config } from '../config/schema.js';
 import { AudioTap } from '../media/audio-tap.js';
 import { releaseEndpoint, type Endpoint, type MediaConnection } from '../media/media-server.js';
 import { ring } from '../sip/ring.js';
+import type { TollGuard } from '../core/security/toll-guard.js';
+import { decodePercentOrRaw } from './library-guards.js';
 import type { CallStore } from '../store/calls.js';
 import type { ContactCentre } from './contact-centre.js';
 import { hrNow } from './contact-centre.js';
@@ -52,6 +54,16 @@ export interface OutboundDeps {
   nodeId: string;
   /** Address the audio tap's UDP socket binds to (FreeSWITCH must reach it). */
   tapAddress: string;
+  /** Toll-fraud rules: a URI whose user part is a phone number is held to them, any call to the caps. */
+  toll: TollGuard;
+  onTollRefused: (reason: string) => void;
+}
+
+/** The phone number a SIP URI dials, if its user part is one. */
+export function dialledNumber(uri: string): string | undefined {
+  const user = /^sips?:([^@;]+)@/.exec(uri)?.[1];
+  const n = user ? decodePercentOrRaw(user) : undefined;
+  return n && /^\+?[0-9]{3,20}$/.test(n) ? n : undefined;
 }
 
 export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
@@ -83,20 +95,33 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
       }
     }
     if (req.onHuman?.queue && !config.queues[req.onHuman.queue]) problems.push(`onHuman.queue: no queue "${req.onHuman.queue}" is defined`);
+    const number = dialledNumber(req.to);
+    const kind = number ? this.d.toll.classify(number) : undefined;
+    if (kind && !kind.ok) problems.push(`to: ${kind.detail} (toll-fraud rules, see the external section)`);
     return problems;
   }
 
-  /** Places the call; resolves with its id at once, the call goes on in the background. */
-  originate(req: OriginateRequest): string {
+  /**
+   * Places the call; returns its id at once, the call goes on in the
+   * background. Refused (with the reason) when the toll-fraud caps are reached.
+   */
+  originate(req: OriginateRequest): { id: string } | { refused: string } {
     const id = randomUUID();
     const arrivedAt = Date.now();
+    const verdict = this.d.toll.request(id, dialledNumber(req.to), undefined, arrivedAt);
+    if (!verdict.ok) {
+      this.d.onTollRefused(verdict.reason);
+      this.d.log.warn({ to: req.to, reason: verdict.reason, detail: verdict.detail }, 'outbound call refused by the toll-fraud rules');
+      return { refused: verdict.detail };
+    }
     this.d.calls.create({ id, node_id: this.d.nodeId, direction: 'outbound', arrived_at: arrivedAt, caller_number: req.from ?? null, did: req.to });
     this.d.calls.event(id, hrNow(), 'dialing', { to: req.to });
     void this.run(id, arrivedAt, req).catch((err: Error) => {
       this.d.log.error({ callId: id, err: err.message }, 'outbound call failed');
+      this.d.toll.ended(id, Date.now());
       this.d.calls.update(id, { ended_at: Date.now(), disposition: 'failed', hangup_cause: 'SYSTEM_ERROR', hangup_side: 'system' });
     });
-    return id;
+    return { id };
   }
 
   private async run(id: string, arrivedAt: number, req: OriginateRequest): Promise<void> {
@@ -107,6 +132,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
     if (outcome.kind !== 'answered') {
       const disposition = outcome.kind === 'failed' ? (outcome.reason === 'busy' ? 'busy' : 'no-answer') : 'failed';
       this.d.calls.event(id, hrNow(), 'not-answered', outcome.kind === 'failed' ? { reason: outcome.reason, status: outcome.status } : {});
+      this.d.toll.ended(id, Date.now());
       this.d.calls.update(id, { ended_at: Date.now(), disposition, hangup_cause: outcome.kind === 'failed' ? `SIP_${outcome.status ?? 0}` : 'CANCELLED', hangup_side: 'callee' });
       return;
     }
@@ -125,6 +151,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
     }
     const dialog = await outcome.answer.ack(ep.local.sdp);
     const answeredAt = Date.now();
+    this.d.toll.answered(id, answeredAt);
     this.d.calls.update(id, { answered_at: answeredAt });
     this.d.calls.event(id, hrNow(), 'answered');
 
@@ -134,6 +161,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
       if (ended || handedOver) return;
       ended = true;
       this.inProgress.delete(id);
+      this.d.toll.ended(id, Date.now());
       void tap?.stop();
       if (side !== 'callee') dialog.destroy();
       releaseEndpoint(ep, cause === 'MEDIA_SERVER_LOST');

@@ -2,6 +2,7 @@
 import type { OverflowTarget, QueueMember, RouterPolicy } from '../core/acd/types.js';
 import type { Config, Target } from '../config/schema.js';
 import type { RegistrarPolicy } from '../sip/registrar.js';
+import type { TollPolicy } from '../core/security/toll-guard.js';
 
 export function directQueueId(agentId: string): string {
   return `direct:${agentId}`;
@@ -77,4 +78,21 @@ export function transferTarget(config: Config, user: string): Target | undefined
   if (number) return number.route;
   if (/^\+?[0-9]{3,20}$/.test(user) && Object.keys(config.trunks).length) return { number: user };
   return undefined;
+}
+
+export function tollPolicy(config: Config): TollPolicy {
+  const e = config.external;
+  return {
+    homeCountry: e.homeCountry,
+    international: e.international,
+    premium: e.premium,
+    allow: e.allow,
+    deny: e.deny,
+    maxConcurrent: e.maxConcurrent,
+    maxConcurrentPerAgent: e.maxConcurrentPerAgent,
+    maxCallsPerDay: e.maxCallsPerDay,
+    maxMinutesPerDay: e.maxMinutesPerDay,
+    timeZone: e.timeZone,
+    agents: new Set(Object.entries(config.agents).filter(([, a]) => a.mayCallExternal).map(([id]) => id)),
+  };
 }

@@ -12,6 +12,9 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Docume
 import { ConfigSchema, KEYED_SECTIONS, SINGLE_SECTIONS, type Config, type Target } from './schema.js';
 import { validateAmdParams } from '../core/amd/params.js';
 import { SourceGuard } from '../core/security/source-guard.js';
+import { TollGuard } from '../core/security/toll-guard.js';
+import { isValidTimeZone } from '../core/ivr/time.js';
+import { tollPolicy } from '../app/policy.js';
 import { validateIvrFlows } from './ivr-schema.js';
 import { suggest } from './suggest.js';
 
@@ -146,6 +149,20 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
     const src = locate(field);
     errors.push({ file: src?.file ?? '(config)', ...(src ? nodePos(src, field) : { line: 0, column: 0 }), field: field.join('.'), message });
   };
+  const e = config.external;
+  const patternsOk = (['allow', 'deny'] as const).every((list) =>
+    e[list].every((re, i) => {
+      try {
+        new RegExp(re);
+        return true;
+      } catch (err) {
+        at(['external', list, String(i)], `not a regular expression: ${(err as Error).message}`);
+        return false;
+      }
+    }),
+  );
+  if (!isValidTimeZone(e.timeZone)) at(['external', 'timeZone'], `unknown time zone "${e.timeZone}"`);
+  const toll = patternsOk && isValidTimeZone(e.timeZone) ? new TollGuard(tollPolicy(config)) : undefined;
   const checkTarget = (path: string[], t: Target | undefined) => {
     if (!t) return;
     if ('queue' in t && !config.queues[t.queue]) at([...path, 'queue'], `no queue "${t.queue}" is defined`);
@@ -154,6 +171,8 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
     if ('number' in t) {
       const trunk = t.trunk ?? Object.keys(config.trunks)[0];
       if (!trunk || !config.trunks[trunk]) at([...path, t.trunk ? 'trunk' : 'number'], t.trunk ? `no trunk "${t.trunk}" is defined` : 'calls to external numbers need a trunk (trunks section)');
+      const verdict = toll?.classify(t.number);
+      if (verdict && !verdict.ok) at([...path, 'number'], `${verdict.detail}: refused by the external section's rules (list it under external.allow to permit it)`);
     }
     if ('ivr' in t && !config.ivr[t.ivr]) at([...path, 'ivr'], `no IVR flow "${t.ivr}" is defined`);
   };

@@ -165,6 +165,8 @@ export const AgentSchema = Type.Object(
     autoAnswer: Type.Boolean({ default: false }),
     /** Where direct calls to this agent go when the agent is busy or unavailable. */
     fallback: Type.Optional(TargetSchema),
+    /** May send calls to external numbers (blind transfer to a number); see the `external` section. */
+    mayCallExternal: Type.Boolean({ default: false }),
   },
   { additionalProperties: false },
 );
@@ -229,6 +231,28 @@ export const TrunkSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Toll-fraud rules for every call to an external number (see src/core/security/toll-guard.ts). */
+export const ExternalSchema = Type.Object(
+  {
+    /** Numbers are read as dialled in this country (ISO 3166 code); other countries are international. */
+    homeCountry: Type.String({ pattern: '^[A-Z]{2}$', default: 'US' }),
+    international: Type.Boolean({ default: false }),
+    /** Premium-rate and shared-cost numbers. */
+    premium: Type.Boolean({ default: false }),
+    /** Regular expressions for numbers allowed whatever their kind (e.g. a partner abroad). */
+    allow: Type.Array(Type.String(), { default: [] }),
+    /** Regular expressions for numbers always refused (checked first). */
+    deny: Type.Array(Type.String(), { default: [] }),
+    maxConcurrent: Type.Integer({ minimum: 0, maximum: 100_000, default: 20 }),
+    maxConcurrentPerAgent: Type.Integer({ minimum: 0, maximum: 1000, default: 2 }),
+    maxCallsPerDay: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 1000 }),
+    maxMinutesPerDay: Type.Integer({ minimum: 0, maximum: 100_000_000, default: 6000 }),
+    /** Where the day starts and ends for the daily budget (IANA zone). */
+    timeZone: Type.String({ default: 'UTC' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const RoutingSchema = Type.Object(
   {
     /** After this many missed offers in a row the agent is moved to standby. */
@@ -252,6 +276,7 @@ export const ConfigSchema = Type.Object(
     voicemail: Type.Record(Id, VoicemailBoxSchema, { default: {}, additionalProperties: false }),
     trunks: Type.Record(Id, TrunkSchema, { default: {}, additionalProperties: false }),
     routing: RoutingSchema,
+    external: ExternalSchema,
     /** IVR ("smart routing") flows by name; see src/config/ivr-schema.ts. */
     ivr: Type.Record(Id, IvrFlowSchema, { default: {}, additionalProperties: false }),
     /** Answering-machine detection tunables by profile name (checked against the detector's own ranges). */
@@ -271,4 +296,4 @@ export type TransportConfig = Static<typeof TransportSchema>;
 /** Sections whose entries are merged by key across files. */
 export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr'] as const;
 /** Sections that one file owns whole. */
-export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing'] as const;
+export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external'] as const;

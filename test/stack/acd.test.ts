@@ -25,6 +25,8 @@ const QUEUES = `queues:
   carrier:   { members: [agent4], maxWaitSec: 1, overflow: { number: "+15559990000", trunk: pstn } }
 trunks:
   pstn: { uri: "sip:127.0.0.1:16050" }
+external:
+  allow: ['^\\+1555']
 `;
 const NUMBERS = `numbers:
   "+15550101": { route: { queue: decline } }
