@@ -34,7 +34,7 @@ import type { Db } from '../store/db.js';
 import type { Metrics } from '../api/metrics.js';
 import type { TollGuard } from '../core/security/toll-guard.js';
 import { announcementPrompts, fileString } from './announcements.js';
-import { reconcileAfterRestart, type AdoptedWatcher } from './restart-recovery.js';
+import { adoptRecorded, byeFromRecord, reconcileAfterRestart, type AdoptedWatcher } from './restart-recovery.js';
 import { decodePercentOrRaw } from './library-guards.js';
 import { directQueueId, routerPolicy, transferTarget } from './policy.js';
 
@@ -188,18 +188,49 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
 
   /** After a restart: adopt the bridged calls the previous run left up, close the rest (see restart-recovery.ts). */
   reconcileAfterRestart(): Promise<{ adopted: number; ended: number }> {
-    return reconcileAfterRestart({
+    return reconcileAfterRestart(this.recoveryDeps());
+  }
+
+  /**
+   * drachtio-server is back after a loss and has forgotten every dialog;
+   * FreeSWITCH kept the media. Bridged calls are watched from their records
+   * like calls adopted after a restart (their audio never stopped); calls not
+   * yet bridged are ended and their callers sent a BYE from the saved dialog.
+   */
+  async sipRestored(): Promise<{ adopted: number; ended: number }> {
+    const deps = this.recoveryDeps();
+    let adopted = 0;
+    let ended = 0;
+    for (const call of [...this.live.values()]) {
+      if (call.agent?.ep && call.caller && !call.ended) {
+        this.live.delete(call.id);
+        this.d.metrics.callsActive.set(this.live.size);
+        if (await adoptRecorded(deps, call.id, 'drachtio-server restarted')) {
+          adopted++;
+          continue;
+        }
+        this.live.set(call.id, call);
+      }
+      this.finish(call, { side: 'system', cause: 'SIP_SERVER_LOST', disposition: call.agent ? 'answered' : 'failed' });
+      await byeFromRecord(deps, call.id, 'caller').catch(() => undefined);
+      ended++;
+    }
+    return { adopted, ended };
+  }
+
+  private recoveryDeps() {
+    return {
       router: this.router,
       db: this.d.db,
       esl: this.d.esl,
       calls: this.d.calls,
       now: this.now,
-      feed: (e) => this.feed(e),
-      timeline: (callId, type, data) => this.timeline({ id: callId }, type, data),
+      feed: (e: RouterEvent) => this.feed(e),
+      timeline: (callId: string, type: string, data?: Record<string, unknown>) => this.timeline({ id: callId }, type, data),
       srf: this.d.srf,
       log: this.d.log,
       watchers: this.adoptedWatchers,
-    });
+    };
   }
 
   private timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at = hrNow()): void {

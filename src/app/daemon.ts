@@ -65,16 +65,28 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const srf = new Srf();
   let sipUp = false;
   let sipError = 'not connected yet';
+  let sipLost = false;
   srf.on('connect', (err, hostPort) => {
     if (err) return;
     sipUp = true;
     log.info({ hostPort }, 'drachtio-server connected');
+    if (!sipLost) return;
+    sipLost = false;
+    // A restarted drachtio-server has forgotten every dialog: calls are followed from their records.
+    void centre?.sipRestored().then(
+      (r) => log.info(r, 'calls in progress taken over after drachtio-server came back'),
+      (err: Error) => log.error({ err: err.message }, 'taking calls over after drachtio-server came back failed'),
+    );
   });
-  srf.on('disconnect' as 'error', () => {
+  // drachtio-srf says 'close' when the connection drops and 'reconnecting' while it retries.
+  const sipDown = () => {
     if (sipUp) log.warn('drachtio-server connection lost; reconnecting');
+    if (sipUp) sipLost = true;
     sipUp = false;
     sipError = 'connection lost';
-  });
+  };
+  srf.on('close' as 'error', sipDown);
+  srf.on('reconnecting' as 'error', sipDown);
   srf.on('error', (err) => {
     sipError = err.message;
     log.debug({ err: err.message }, 'drachtio-server connection error');
@@ -213,7 +225,11 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       await api.close();
       media.stop();
       esl.stop();
-      srf.disconnect();
+      try {
+        srf.disconnect();
+      } catch {
+        // drachtio-server already gone: nothing to close
+      }
       await calls.flush();
       await db.destroy();
       log.info('daemon stopped');

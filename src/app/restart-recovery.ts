@@ -76,6 +76,27 @@ export async function reconcileAfterRestart(d: RecoveryDeps): Promise<{ adopted:
   return { adopted: adopted.length, ended: ended + Number(closed.numUpdatedRows ?? 0) };
 }
 
+/**
+ * drachtio-server came back after a loss and has forgotten every dialog,
+ * while FreeSWITCH kept the channels: a bridged call is watched from its
+ * record like a call adopted after a restart. False when its channels are
+ * gone too (the caller then ends it as usual).
+ */
+export async function adoptRecorded(d: RecoveryDeps, callId: string, reason: string): Promise<boolean> {
+  const row = await d.db.selectFrom('calls').select(['caller_uuid', 'agent_uuid', 'agent_answered_at', 'caller_sip', 'agent_sip']).where('id', '=', callId).executeTakeFirst();
+  if (!row?.caller_uuid || !row.agent_uuid) return false;
+  const parse = (json: string | null) => (json ? (JSON.parse(json) as DialogIdentity) : undefined);
+  adopt(d, callId, { caller: { uuid: row.caller_uuid, sip: parse(row.caller_sip) }, agent: { uuid: row.agent_uuid, sip: parse(row.agent_sip) } }, row.agent_answered_at ?? d.now(), reason);
+  return true;
+}
+
+/** A BYE from a dialog identity saved with the call (drachtio-server no longer knows the dialog). */
+export async function byeFromRecord(d: RecoveryDeps, callId: string, side: 'caller' | 'agent'): Promise<void> {
+  const row = await d.db.selectFrom('calls').select(['caller_sip', 'agent_sip']).where('id', '=', callId).executeTakeFirst();
+  const json = side === 'caller' ? row?.caller_sip : row?.agent_sip;
+  if (json) await requestInDialog(d.srf, JSON.parse(json) as DialogIdentity, 'BYE');
+}
+
 /** Each adopted phone is asked every 5 s whether it is still in the call, again after 1 s when it missed, and has 4 s to answer. */
 const PROBE_EVERY_MS = 5_000;
 const PROBE_AGAIN_MS = 1_000;
@@ -91,8 +112,8 @@ interface AdoptedLeg {
 }
 
 /** Follows a bridged call the previous run left up: the phones by probing them, the channels through FreeSWITCH's events. */
-function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, answeredAt: number): void {
-  d.timeline(callId, 'adopted-after-restart', { probing: Object.entries(legs).filter(([, l]) => l.sip).map(([side]) => side) });
+function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, answeredAt: number, reason = 'daemon restart'): void {
+  d.timeline(callId, reason === 'daemon restart' ? 'adopted-after-restart' : 'adopted', { reason, probing: Object.entries(legs).filter(([, l]) => l.sip).map(([side]) => side) });
   let ended = false;
   let probeTimer: NodeJS.Timeout | undefined;
   let deciding: NodeJS.Timeout | undefined;

@@ -7,13 +7,15 @@
  * numbers) and what proves a device genuine (authenticated requests).
  * Requests inside a known dialog never reach here (drachtio-srf hands them to
  * their dialog first), and ACK/CANCEL always pass: they belong to a
- * transaction already admitted.
+ * transaction already admitted. Before all that, a request that drachtio-server
+ * would crash on answering is left unanswered (drachtio-shield.ts).
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { SourceGuard, type GuardPolicy } from '../core/security/source-guard.js';
+import { unanswerableRequest } from './drachtio-shield.js';
 
 export function guardPolicy(config: Config): GuardPolicy {
   const s = config.sip.security;
@@ -44,6 +46,14 @@ export class Gatekeeper {
   /** drachtio-srf middleware: runs before every handler for requests outside a dialog. */
   readonly middleware = (req: Srf.SrfRequest, res: Srf.SrfResponse, next: (err?: Error) => void): void => {
     if (req.method === 'ACK' || req.method === 'CANCEL') return next();
+    // First of all, whoever sent it: any answer to this one would crash drachtio-server (see drachtio-shield.ts).
+    const unsafe = unanswerableRequest(req);
+    if (unsafe) {
+      this.metrics.refused.inc({ reason: 'unanswerable' });
+      this.log.debug({ source: req.source_address, method: req.method, why: unsafe }, 'malformed request left unanswered');
+      this.failure(req, unsafe);
+      return;
+    }
     const verdict = this.guard.check(req.source_address, this.now());
     if (verdict.ok) return next();
     this.metrics.refused.inc({ reason: verdict.reason });

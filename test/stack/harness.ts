@@ -8,12 +8,13 @@
  * on PATH as `freeswitch`, `drachtio` and `sipp`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigDir } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import { findProgram } from '../support/programs.js';
 import { drachtioConf } from '../../src/sip/drachtio-conf.js';
 import { makeLogger, startDaemon, type Daemon } from '../../src/app/daemon.js';
@@ -61,7 +62,7 @@ export interface StackOptions {
 export interface Stack {
   dir: string;
   /** FreeSWITCH's and drachtio-server's processes. */
-  servers: { fs: ChildProcess; drachtio: ChildProcess };
+  servers: { fs: ServerProcess; drachtio: ServerProcess };
   configDir: string;
   daemon: Daemon;
   agents: AgentSpec[];
@@ -148,34 +149,64 @@ function stopProcess(p: ChildProcess | undefined, graceMs = 3_000): Promise<void
   });
 }
 
+/** A server process of the stack, which a fault test may kill and start again. */
+export interface ServerProcess {
+  proc: ChildProcess;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again with the same arguments; resolves once it listens. */
+  start(): Promise<void>;
+}
+
+function serverProcess(spawnIt: () => ChildProcess, port: number, timeoutMs: number): ServerProcess {
+  const server: ServerProcess = {
+    proc: spawnIt(),
+    kill: (signal = 'SIGKILL') =>
+      new Promise((resolve) => {
+        if (server.proc.exitCode !== null || server.proc.signalCode !== null) return resolve();
+        server.proc.once('exit', () => resolve());
+        server.proc.kill(signal);
+      }),
+    async start() {
+      server.proc = spawnIt();
+      await waitPort(port, timeoutMs);
+    },
+  };
+  return server;
+}
+
 /** Starts FreeSWITCH and drachtio-server (not the daemon) in a fresh run directory. */
-export async function startServers(bins: Binaries, dir: string, drachtioXml: string): Promise<{ stop(): Promise<void>; fs: ChildProcess; drachtio: ChildProcess }> {
+export async function startServers(bins: Binaries, dir: string, drachtioXml: string): Promise<{ stop(): Promise<void>; fs: ServerProcess; drachtio: ServerProcess }> {
   const run = (sub: string) => {
     const p = path.join(dir, 'fs', sub);
     mkdirSync(p, { recursive: true });
     return p;
   };
   const fsLog = openSync(path.join(dir, 'freeswitch.out'), 'a');
-  const fs = spawn(
-    bins.freeswitch,
-    ['-nonat', '-nc', '-nf', '-conf', path.join(REPO, 'freeswitch-conf'), '-sounds', path.join(REPO, 'sounds'), '-log', run('log'), '-db', run('db'), '-run', run('run'), '-temp', run('tmp'), '-storage', run('storage'), '-recordings', run('recordings'), '-cache', run('cache'), '-certs', run('certs')],
-    {
-      stdio: ['ignore', fsLog, fsLog],
-      env: {
-        ...process.env,
-        FREESWITCH_ESL_PORT: String(PORTS.eslPort),
-        FREESWITCH_SIP_PORT: String(PORTS.fsSip),
-        FREESWITCH_RTP_START: String(PORTS.rtpStart),
-        FREESWITCH_RTP_END: String(PORTS.rtpEnd),
-      },
-    },
+  const fs = serverProcess(
+    () =>
+      spawn(
+        bins.freeswitch,
+        ['-nonat', '-nc', '-nf', '-conf', path.join(REPO, 'freeswitch-conf'), '-sounds', path.join(REPO, 'sounds'), '-log', run('log'), '-db', run('db'), '-run', run('run'), '-temp', run('tmp'), '-storage', run('storage'), '-recordings', run('recordings'), '-cache', run('cache'), '-certs', run('certs')],
+        {
+          stdio: ['ignore', fsLog, fsLog],
+          env: {
+            ...process.env,
+            FREESWITCH_ESL_PORT: String(PORTS.eslPort),
+            FREESWITCH_SIP_PORT: String(PORTS.fsSip),
+            FREESWITCH_RTP_START: String(PORTS.rtpStart),
+            FREESWITCH_RTP_END: String(PORTS.rtpEnd),
+          },
+        },
+      ),
+    PORTS.eslPort,
+    30_000,
   );
   const dLog = openSync(path.join(dir, 'drachtio.out'), 'a');
   const drachtioFile = path.join(dir, 'drachtio.conf.xml');
   writeFileSync(drachtioFile, drachtioXml, { mode: 0o600 });
-  const drachtio = spawn(bins.drachtio, ['-f', drachtioFile], { stdio: ['ignore', dLog, dLog] });
+  const drachtio = serverProcess(() => spawn(bins.drachtio, ['-f', drachtioFile], { stdio: ['ignore', dLog, dLog] }), PORTS.drachtioAdmin, 15_000);
   const stop = async () => {
-    await Promise.all([stopProcess(drachtio), stopProcess(fs, 8_000)]);
+    await Promise.all([stopProcess(drachtio.proc), stopProcess(fs.proc, 8_000)]);
   };
   try {
     await Promise.all([waitPort(PORTS.eslPort, 30_000), waitPort(PORTS.drachtioAdmin, 15_000)]);
@@ -193,7 +224,7 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
   writeConfig(configDir, agents, opts);
   const loaded = await loadConfigDir(configDir);
   if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.errors)}`);
-  const servers = await startServers(bins, dir, drachtioConf(loaded.config));
+  const servers = await startServers(bins, dir, drachtioConf(loaded.config, process.env.DRACHTIO_LOGLEVEL ? { logLevel: process.env.DRACHTIO_LOGLEVEL } : {}));
   let daemon: Daemon;
   try {
     daemon = await startDaemon(configDir, loaded.config, makeLogger(opts.logLevel ?? 'info', path.join(dir, 'daemon.log')));
@@ -237,10 +268,39 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
     async stop() {
       await stack.daemon.stop();
       await servers.stop();
+      // No configured secret in any log line of any component, at any level.
+      const leaks = secretsInLogs(dir, configuredSecrets(loaded.config));
       if (!process.env.KEEP_STACK_DIR) rmSync(dir, { recursive: true, force: true });
+      if (leaks.length) throw new Error(`secrets in the logs:\n${leaks.join('\n')}`);
     },
   };
   return stack;
+}
+
+/** Every password, token and shared secret the configuration holds. */
+export function configuredSecrets(config: Config): string[] {
+  return [
+    ...Object.values(config.agents).map((a) => a.sip.password),
+    ...Object.values(config.trunks).flatMap((t) => (t.password ? [t.password] : [])),
+    ...(config.daemon.http.token ? [config.daemon.http.token] : []),
+    config.drachtio.secret,
+    config.freeswitch.eventSocket.password,
+  ];
+}
+
+/** `file:line` of each log line under `dir` that contains one of the secrets (whose text is not repeated). */
+export function secretsInLogs(dir: string, secrets: string[]): string[] {
+  const logs = ['daemon.log', 'drachtio.out', 'freeswitch.out', 'fs/log/freeswitch.log'].map((f) => path.join(dir, f)).filter((f) => existsSync(f));
+  const found: string[] = [];
+  for (const file of logs) {
+    readFileSync(file, 'latin1')
+      .split('\n')
+      .forEach((line, i) => {
+        const which = secrets.findIndex((secret) => line.includes(secret));
+        if (which >= 0) found.push(`${path.relative(dir, file)}:${i + 1} (secret #${which + 1})`);
+      });
+  }
+  return found;
 }
 
 export interface SippResult {

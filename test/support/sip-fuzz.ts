@@ -129,14 +129,15 @@ export function fuzzMessages(seed: number, count: number, target: FuzzTarget, ki
 }
 
 /**
- * Sends the messages over UDP from one socket, `perSecond` at most, and
+ * Sends the messages over UDP from one socket bound to `from` (another
+ * loopback address stands for a scanner's own), `perSecond` at most, and
  * counts what came back. UDP datagrams over 65,507 bytes are cut there.
  */
-export async function sendFuzz(messages: FuzzMessage[], target: FuzzTarget, perSecond = 1_000): Promise<{ sent: number; responses: number }> {
+export async function sendFuzz(messages: FuzzMessage[], target: FuzzTarget, perSecond = 1_000, from = '127.0.0.1'): Promise<{ sent: number; responses: number }> {
   const sock = createSocket('udp4');
   let responses = 0;
   sock.on('message', () => responses++);
-  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => sock.bind(0, from, resolve));
   const gapMs = 1_000 / perSecond;
   const start = performance.now();
   for (let i = 0; i < messages.length; i++) {
@@ -149,4 +150,25 @@ export async function sendFuzz(messages: FuzzMessage[], target: FuzzTarget, perS
   await new Promise((r) => setTimeout(r, 500));
   sock.close();
   return { sent: messages.length, responses };
+}
+
+/** Sends one request (a valid INVITE to `target.did` unless given) and resolves with the status of its final response, or 'timeout'. */
+export async function finalStatus(target: FuzzTarget, message?: string, timeoutMs = 5_000): Promise<number | 'timeout'> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+  const n = Math.floor(Math.random() * 1e9);
+  const text = message ?? request('INVITE', target, n, { body: SDP(49_000) });
+  return new Promise((resolve) => {
+    const done = (v: number | 'timeout') => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done('timeout'), timeoutMs);
+    sock.on('message', (m) => {
+      const status = Number(/^SIP\/2\.0 (\d{3})/.exec(m.toString('latin1'))?.[1]);
+      if (status >= 200) done(status);
+    });
+    sock.send(Buffer.from(text, 'latin1'), target.port, target.host);
+  });
 }
