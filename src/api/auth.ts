@@ -5,10 +5,13 @@
  *   With no token configured, the API is open (bind it to loopback or put it
  *   behind a proxy).
  * - An agent signs in to the desk with the SIP credentials their phone
- *   registers with (HTTP Basic). That opens their own part only: `/api/me`,
+ *   registers with (`POST /api/sessions`, HTTP Basic or JSON) and gets a
+ *   session token that expires (`daemon.http.sessionHours`) and can be
+ *   revoked (see src/store/sessions.ts); the credentials open nothing else.
+ *   The session opens their own part only: `/api/me`,
  *   `/api/agents/<their id>/...`, the queue overviews, and the live events
  *   filtered to them. Browsers cannot set headers on a WebSocket, so the
- *   credentials may also come as `?auth=<base64 user:password>`.
+ *   token may also come as `?token=`.
  */
 import { sameSecret } from '../sip/digest.js';
 
@@ -16,12 +19,13 @@ export type Caller = { kind: 'admin' } | { kind: 'agent'; agentId: string };
 
 export interface AuthDeps {
   token?: string;
-  /** The agent whose SIP username and password these are, if any. */
-  agentFor(username: string, password: string): string | undefined;
+  /** The agent a valid session token belongs to, if any. */
+  session(token: string): Promise<string | undefined>;
 }
 
-function basicCredentials(header: string | undefined, query: string | null): { username: string; password: string } | undefined {
-  const encoded = header?.startsWith('Basic ') ? header.slice(6) : query;
+/** The username and password of an HTTP Basic header (the sign-in), if any. */
+export function basicCredentials(header: string | undefined): { username: string; password: string } | undefined {
+  const encoded = header?.startsWith('Basic ') ? header.slice(6) : undefined;
   if (!encoded) return undefined;
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
@@ -29,12 +33,10 @@ function basicCredentials(header: string | undefined, query: string | null): { u
 }
 
 /** Identifies the caller of an /api request; undefined means 401. */
-export function identify(url: URL, authorization: string | undefined, d: AuthDeps): Caller | undefined {
-  const q = url.searchParams;
-  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : q.get('token');
+export async function identify(url: URL, authorization: string | undefined, d: AuthDeps): Promise<Caller | undefined> {
+  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : url.searchParams.get('token');
   if (d.token && bearer && sameSecret(bearer, d.token)) return { kind: 'admin' };
-  const basic = basicCredentials(authorization, q.get('auth'));
-  const agentId = basic ? d.agentFor(basic.username, basic.password) : undefined;
+  const agentId = bearer ? await d.session(bearer) : undefined;
   if (agentId) return { kind: 'agent', agentId };
   return d.token ? undefined : { kind: 'admin' };
 }
@@ -43,6 +45,7 @@ export function identify(url: URL, authorization: string | undefined, d: AuthDep
 export function agentMayCall(agentId: string, method: string, u: URL): boolean {
   const p = u.pathname;
   if (p === '/api/me') return true;
+  if (method === 'DELETE' && p === '/api/sessions/current') return true;
   if (method === 'GET' && (p === '/api/queues' || p.startsWith('/api/queues/'))) return true;
   if (p === '/api/events') return u.searchParams.get('agent') === agentId;
   const own = `/api/agents/${encodeURIComponent(agentId)}`;

@@ -16,6 +16,7 @@ import type { Presence, RouterEvent } from '../core/acd/types.js';
 import { parseContactsCsv, type ContactRow } from '../store/contacts.js';
 import { agentMayCall, identify, type Caller } from './auth.js';
 import { registerDesk, type DeskSettings } from './desk.js';
+import { registerSessions, type SessionDeps } from './sessions.js';
 
 export interface Health {
   name: string;
@@ -40,8 +41,10 @@ export interface ApiDeps {
   contacts: { import(rows: ContactRow[]): Promise<number>; nameOf(number: string): Promise<string | undefined> };
   /** When set, /api requires `Authorization: Bearer <token>` (or an agent's own credentials, see auth.ts). */
   token?: string;
-  /** The agent whose SIP username and password these are. */
-  agentFor(username: string, password: string): string | undefined;
+  /** Desk sign-in: SIP credentials in, a session out; the agent a session token belongs to. */
+  sessions: SessionDeps & { agentOf(token: string): Promise<string | undefined> };
+  /** Certificate and key: HTTPS with Strict-Transport-Security. */
+  tls?: { cert: Buffer; key: Buffer };
   agentProfile(agentId: string): { id: string; name?: string; extension?: string; username?: string };
   desk: () => DeskSettings;
   /** Sources banned at the SIP door, and lifting a ban by hand. */
@@ -50,28 +53,36 @@ export interface ApiDeps {
 
 export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   // A warn-level child: request lines stay out of the log, errors stay in.
-  const app = Fastify({ loggerInstance: d.log.child({ component: 'http' }, { level: 'warn' }) }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: d.log.child({ component: 'http' }, { level: 'warn' }), ...(d.tls ? { https: d.tls } : {}) }) as unknown as FastifyInstance;
+  if (d.tls) {
+    app.addHook('onSend', async (_req, reply) => {
+      reply.header('Strict-Transport-Security', 'max-age=31536000');
+    });
+  }
 
   // Registered before the routes, so `{ websocket: true }` routes are upgraded.
   await app.register(websocket);
   app.decorateRequest('caller', null);
-  const authDeps = { ...(d.token ? { token: d.token } : {}), agentFor: d.agentFor };
+  const authDeps = { ...(d.token ? { token: d.token } : {}), session: (token: string) => d.sessions.agentOf(token) };
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/')) return;
     const url = new URL(req.url, 'http://localhost');
-    const caller = identify(url, req.headers.authorization, authDeps);
-    if (!caller) return reply.code(401).send({ error: 'sign in: the bearer token, or an agent\'s SIP username and password (Basic)' });
+    // Signing in checks its own credentials.
+    if (req.method === 'POST' && url.pathname === '/api/sessions') return;
+    const caller = await identify(url, req.headers.authorization, authDeps);
+    if (!caller) return reply.code(401).send({ error: 'sign in: the bearer token, or an agent session (POST /api/sessions)' });
     if (caller.kind === 'agent' && !agentMayCall(caller.agentId, req.method, url)) return reply.code(403).send({ error: 'an agent may only use their own part of the API' });
     (req as unknown as { caller: Caller }).caller = caller;
   });
 
-  // Who signed in: the desk asks this with the agent's SIP credentials.
+  // Who signed in: the desk asks this with its session.
   app.get('/api/me', async (req, reply) => {
     const caller = (req as unknown as { caller: Caller }).caller;
-    if (caller.kind !== 'agent') return reply.code(401).send({ error: "sign in with an agent's SIP username and password (Basic)" });
+    if (caller.kind !== 'agent') return reply.code(401).send({ error: 'sign in as an agent (POST /api/sessions)' });
     return { ...d.agentProfile(caller.agentId), ...d.router().agentView(caller.agentId, Date.now()), breakReasons: d.breakReasons() };
   });
 
+  registerSessions(app, d.sessions);
   await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {

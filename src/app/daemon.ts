@@ -17,9 +17,11 @@ import { Registrar } from '../sip/registrar.js';
 import { Gatekeeper } from '../sip/gatekeeper.js';
 import { CallStore } from '../store/calls.js';
 import { ContactStore } from '../store/contacts.js';
+import { SessionStore } from '../store/sessions.js';
+import { SignIn } from './sign-in.js';
+import { readFileSync } from 'node:fs';
 import { migrate, openSqlite, type Db } from '../store/db.js';
 import { buildApi } from '../api/http.js';
-import { sameSecret } from '../sip/digest.js';
 import { deskSettings } from '../api/desk.js';
 import { Metrics } from '../api/metrics.js';
 import { ContactCentre, hrNow } from './contact-centre.js';
@@ -166,11 +168,13 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     registrar.setPolicy(registrarPolicy(next));
     gatekeeper.reconfigure(next);
     toll.setPolicy(tollPolicy(next));
+    signIn.reconfigure(next);
     centre!.reconfigure(next);
     if (next.daemon.logLevel !== log.level) log.level = next.daemon.logLevel;
   });
   reloader.start();
 
+  const signIn = new SignIn(new SessionStore(db), current, log.child({ component: 'sign-in' }));
   const api = await buildApi({
     log,
     metrics,
@@ -187,10 +191,13 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     },
     breakReasons: () => current().routing.breakReasons,
     ...(config.daemon.http.token ? { token: config.daemon.http.token } : {}),
-    agentFor: (username, password) => {
-      const entry = Object.entries(current().agents).find(([, a]) => a.sip.username === username);
-      return entry && sameSecret(entry[1].sip.password, password) ? entry[0] : undefined;
+    sessions: {
+      signIn: (username, password, source) => signIn.signIn(username, password, source),
+      signOut: (token) => signIn.signOut(token),
+      revokeAgent: (agentId) => signIn.revokeAgent(agentId),
+      agentOf: (token) => signIn.agentOf(token),
     },
+    ...(config.daemon.http.tls ? { tls: { cert: readFileSync(config.daemon.http.tls.certFile), key: readFileSync(config.daemon.http.tls.keyFile) } } : {}),
     agentProfile: (id) => {
       const a = current().agents[id];
       return { id, ...(a?.name ? { name: a.name } : {}), ...(a?.extension ? { extension: a.extension } : {}), ...(a ? { username: a.sip.username } : {}) };

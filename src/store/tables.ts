@@ -67,7 +67,19 @@ export interface ContactTable {
   updated_at: number;
 }
 
+export interface SessionTable {
+  token_hash: string;
+  agent_id: string;
+  /** A hash of the credentials the session was opened with: a changed password ends it. */
+  credential_tag: string;
+  created_at: number;
+  expires_at: number;
+  source: string | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
+  sessions: SessionTable;
   contacts: ContactTable;
   router_state: RouterStateTable;
   calls: CallTable;

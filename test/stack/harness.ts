@@ -174,8 +174,22 @@ function serverProcess(spawnIt: () => ChildProcess, port: number, timeoutMs: num
   return server;
 }
 
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port }, () => {
+      s.end();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
 /** Starts FreeSWITCH and drachtio-server (not the daemon) in a fresh run directory. */
 export async function startServers(bins: Binaries, dir: string, drachtioXml: string): Promise<{ stop(): Promise<void>; fs: ServerProcess; drachtio: ServerProcess }> {
+  for (const port of [PORTS.eslPort, PORTS.drachtioAdmin]) {
+    if (await listening(port)) throw new Error(`127.0.0.1:${port} is already in use (a FreeSWITCH or drachtio-server left from an earlier run?)`);
+  }
   const run = (sub: string) => {
     const p = path.join(dir, 'fs', sub);
     mkdirSync(p, { recursive: true });
@@ -266,8 +280,12 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
       await waitFor('the restarted daemon to report every dependency up', async () => ((await stack.http('/healthz')) as { status: string }).status === 'ok' || undefined, 30_000, 200);
     },
     async stop() {
-      await stack.daemon.stop();
-      await servers.stop();
+      // The servers are stopped whatever the daemon does, so no run leaves them holding the test ports.
+      try {
+        await stack.daemon.stop();
+      } finally {
+        await servers.stop();
+      }
       // No configured secret in any log line of any component, at any level.
       const leaks = secretsInLogs(dir, configuredSecrets(loaded.config));
       if (!process.env.KEEP_STACK_DIR) rmSync(dir, { recursive: true, force: true });

@@ -3,13 +3,10 @@
  * registers over WebSocket, and over secure WebSocket with the configured
  * certificate, with digest authentication; then unregisters.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import t from 'tap';
 import { Registerer, RegistererState, UserAgent } from 'sip.js';
 import WebSocket from 'ws';
+import { selfSignedCert } from '../support/tls.js';
 import { findStack, PORTS, startStack, waitFor } from './harness.js';
 
 const found = findStack();
@@ -21,14 +18,6 @@ const found = findStack();
     super(url, protocols, { rejectUnauthorized: false });
   }
 };
-
-function selfSignedCert(): { certFile: string; keyFile: string } | undefined {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-tls-'));
-  const certFile = path.join(dir, 'cert.pem');
-  const keyFile = path.join(dir, 'key.pem');
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', keyFile, '-out', certFile], { encoding: 'utf8' });
-  return r.status === 0 ? { certFile, keyFile } : undefined;
-}
 
 async function register(server: string, user: string, password: string): Promise<{ ua: UserAgent; registerer: Registerer }> {
   const ua = new UserAgent({

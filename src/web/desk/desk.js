@@ -1,6 +1,7 @@
 // The agent desk: a SIP.js WebRTC softphone registered with the agent's SIP
 // credentials, plus presence, the offer popup, wrap-up and calls in pool
-// through the daemon's API (signed in with the same credentials).
+// through the daemon's API (a session opened with the same credentials; it
+// expires and can be revoked, and then the desk asks to sign in again).
 //
 // Phone:  unregistered --register--> registered --INVITE--> offered
 //           offered --answer--> on call --BYE (either side)--> registered
@@ -8,7 +9,7 @@
 import { Inviter, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
 
 const $ = (id) => document.getElementById(id);
-const desk = { agent: undefined, ua: undefined, registerer: undefined, session: undefined, offer: undefined, auth: '', settings: undefined, events: undefined, callStartedAt: 0 };
+const desk = { agent: undefined, ua: undefined, registerer: undefined, session: undefined, offer: undefined, token: '', settings: undefined, events: undefined, callStartedAt: 0 };
 window.desk = desk;
 
 // ---- API -------------------------------------------------------------------
@@ -16,12 +17,35 @@ window.desk = desk;
 async function api(method, path, body) {
   const res = await fetch(path, {
     method,
-    headers: { authorization: `Basic ${desk.auth}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${desk.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const data = await res.json().catch(() => ({}));
+  if (res.status === 401 && desk.agent) sessionEnded();
   if (!res.ok) throw new Error(data.error ?? `${res.status}`);
   return data;
+}
+
+/** Opens a session with the SIP credentials; they open nothing else. */
+async function openSession(username, password) {
+  const res = await fetch('/api/sessions', { method: 'POST', headers: { authorization: `Basic ${btoa(`${username}:${password}`)}` } });
+  const data = await res.json().catch(() => ({}));
+  if (res.status === 401) throw new Error('401');
+  if (!res.ok) throw new Error(data.error ?? `${res.status}`);
+  desk.token = data.token;
+}
+
+/** The session expired or was revoked: back to the sign-in form. */
+function sessionEnded() {
+  desk.agent = undefined;
+  clearInterval(desk.poll);
+  desk.events?.close();
+  void desk.registerer?.unregister().catch(() => undefined);
+  void desk.ua?.stop();
+  $('desk').hidden = true;
+  $('sign-out').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = 'Your session has ended; sign in again.';
 }
 
 function websocketUrl(settings) {
@@ -41,7 +65,7 @@ $('sign-in').addEventListener('submit', async (e) => {
   const password = String(form.get('password'));
   $('sign-in-error').textContent = '';
   try {
-    desk.auth = btoa(`${username}:${password}`);
+    await openSession(username, password);
     desk.settings = await (await fetch('settings.json')).json();
     desk.agent = await api('GET', '/api/me');
     await startPhone(username, password);
@@ -59,6 +83,7 @@ $('sign-in').addEventListener('submit', async (e) => {
 
 $('sign-out').addEventListener('click', async () => {
   await api('PUT', `/api/agents/${desk.agent.id}/presence`, { presence: 'offline' }).catch(() => undefined);
+  await api('DELETE', '/api/sessions/current').catch(() => undefined);
   await desk.registerer?.unregister().catch(() => undefined);
   await desk.ua?.stop();
   location.reload();
@@ -281,13 +306,14 @@ function renderQueues(queues) {
 function listen() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const connect = () => {
-    const ws = new WebSocket(`${scheme}://${location.host}/api/events?agent=${encodeURIComponent(desk.agent.id)}&auth=${encodeURIComponent(desk.auth)}`);
+    if (!desk.agent) return;
+    const ws = new WebSocket(`${scheme}://${location.host}/api/events?agent=${encodeURIComponent(desk.agent.id)}&token=${encodeURIComponent(desk.token)}`);
     desk.events = ws;
     ws.onmessage = () => void refresh();
     ws.onclose = () => setTimeout(connect, 2000);
   };
   connect();
-  setInterval(() => void refresh(), 2000);
+  desk.poll = setInterval(() => void (desk.agent && refresh()), 2000);
 }
 
 // ---- for tests and diagnostics -----------------------------------------------------
