@@ -18,6 +18,7 @@ export class Metrics {
   readonly sipRefused = new Counter({ name: 'cc_sip_refused_total', help: 'SIP requests refused at the door, by reason (banned source, rate limit)', labelNames: ['reason'], registers: [this.registry] });
   readonly sipBans = new Counter({ name: 'cc_sip_bans_total', help: 'Source addresses banned after repeated failures', registers: [this.registry] });
   readonly externalRefused = new Counter({ name: 'cc_external_refused_total', help: 'Calls to external numbers refused by the toll-fraud rules, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly dbWritesLost = new Counter({ name: 'cc_db_writes_lost_total', help: 'Call record writes dropped (backlog overflow while the database failed, or refused writes)', registers: [this.registry] });
   readonly registrations = new Gauge({ name: 'cc_registrations', help: 'Registered agent devices', registers: [this.registry] });
   private readonly agents = new Gauge({ name: 'cc_agents', help: 'Agents by status', labelNames: ['status'], registers: [this.registry] });
   private readonly waiting = new Gauge({ name: 'cc_queue_waiting', help: 'Calls waiting per queue', labelNames: ['queue'], registers: [this.registry] });

@@ -34,6 +34,7 @@ import { applyLibraryGuards } from './library-guards.js';
 export interface Daemon {
   config: () => Config;
   metrics: Metrics;
+  db: Db;
   centre: ContactCentre;
   outbound: OutboundDialer;
   httpAddress: string;
@@ -59,9 +60,9 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const db: Db = openSqlite(dbFile);
   const applied = await migrate(db);
   log.info({ dbFile, applied }, 'database ready');
-  const calls = new CallStore(db, log.child({ component: 'store' }));
-  const contacts = new ContactStore(db);
   const metrics = new Metrics();
+  const calls = new CallStore(db, log.child({ component: 'store' }), { maxPending: 200_000, retryMs: 500, maxRetryMs: 10_000, onLost: (n) => metrics.dbWritesLost.inc(n) });
+  const contacts = new ContactStore(db);
 
   // drachtio-server: the control connection reconnects by itself with back-off.
   const srf = new Srf();
@@ -209,7 +210,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
         { name: 'drachtio', up: sipUp, detail: sipUp ? undefined : sipError },
         { name: 'freeswitch', up: esl.up, detail: esl.up ? undefined : esl.lastError },
         { name: 'media', up: media.up, detail: media.up ? undefined : media.lastError },
-        { name: 'database', up: true },
+        { name: 'database', up: !calls.failing, detail: calls.failing ? `writes failing (${calls.failing}); ${calls.backlog} waiting in memory` : undefined },
       ];
       for (const dep of deps) metrics.dependencyUp.set({ dependency: dep.name }, dep.up ? 1 : 0);
       return deps;
@@ -221,6 +222,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   return {
     config: current,
     metrics,
+    db,
     centre,
     outbound,
     httpAddress,
@@ -238,6 +240,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
         // drachtio-server already gone: nothing to close
       }
       await calls.flush();
+      calls.stop();
       await db.destroy();
       log.info('daemon stopped');
     },

@@ -4,10 +4,14 @@
  *   pbx run [--config DIR]          start the daemon
  *   pbx config check [DIR]          validate a configuration directory without starting
  *   pbx drachtio-conf [DIR]         print drachtio-server's configuration file for the configured transports
+ *   pbx backup FILE [--config DIR]  online backup of the database (safe while the daemon runs)
  */
 import { loadConfigDir, formatConfigError } from '../config/load.js';
 import { drachtioConf } from '../sip/drachtio-conf.js';
 import { makeLogger, startDaemon } from '../app/daemon.js';
+import { backupSqlite } from '../store/backup.js';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
 
 const DEFAULT_DIR = process.env.PBX_CONFIG_DIR ?? 'config';
 
@@ -28,6 +32,27 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       console.log(`${dir}: OK (${r.files.length} files, ${Object.keys(r.config.agents).length} agents, ${Object.keys(r.config.queues).length} queues, ${Object.keys(r.config.numbers).length} numbers)`);
+      return 0;
+    }
+    case 'backup': {
+      const dest = rest.find((a, i) => !a.startsWith('--') && rest[i - 1] !== '--config');
+      if (!dest) return usage();
+      const r = await loadConfigDir(flagDir ?? DEFAULT_DIR);
+      if (!r.ok) {
+        for (const e of r.errors) console.error(formatConfigError(e));
+        return 1;
+      }
+      const source = path.resolve(r.config.daemon.dataDir, 'pbx.sqlite');
+      if (!existsSync(source)) {
+        console.error(`backup: no database at ${source} (daemon.dataDir in ${flagDir ?? DEFAULT_DIR})`);
+        return 1;
+      }
+      let shown = -1;
+      const { pages } = await backupSqlite(source, dest, (done, total) => {
+        const pct = total ? Math.floor((done / total) * 100) : 100;
+        if (pct !== shown) process.stderr.write(`\rbacking up ${source}: ${(shown = pct)}%`);
+      });
+      process.stderr.write(`\n${dest}: ${pages} pages\n`);
       return 0;
     }
     case 'drachtio-conf': {
@@ -74,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function usage(): number {
-  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx drachtio-conf [DIR]');
+  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx drachtio-conf [DIR] | pbx backup FILE [--config DIR]');
   return 2;
 }
 

@@ -1,7 +1,14 @@
 /**
- * Call records (CDRs) and their timelines. Writes are queued in order on one
- * chain so the call path never waits for the disk, and a failing write is
- * logged without touching the call.
+ * Call records (CDRs) and their timelines. Writes are queued in order and
+ * applied one at a time, so the call path never waits for the disk.
+ *
+ * When the disk is full, read-only or failing (SQLITE_FULL, SQLITE_READONLY,
+ * SQLITE_IOERR, SQLITE_BUSY, ...), calls go on: the writes wait in memory, in
+ * order, and are retried with back-off until the database takes them again.
+ * `/healthz` says the database is down meanwhile. Past `maxPending` waiting
+ * writes the oldest are dropped and counted (`lost`), never silently. A write
+ * the database refuses for any other reason (a bug) is logged and dropped so
+ * it cannot block the ones behind it.
  */
 import type { Logger } from 'pino';
 import type { Db } from './db.js';
@@ -16,24 +23,106 @@ export interface TimelineEvent {
   data: Record<string, unknown> | null;
 }
 
+const TRANSIENT = /^SQLITE_(FULL|READONLY|IOERR|BUSY|LOCKED|CANTOPEN|PROTOCOL|NOLFS|AUTH)/;
+
+export interface CallStoreOptions {
+  maxPending: number;
+  retryMs: number;
+  maxRetryMs: number;
+  /** Told of every write dropped (the queue overflowed, or the database refused it). */
+  onLost?: (n: number, why: string) => void;
+}
+
 export class CallStore {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly pending: { what: string; work: () => Promise<unknown> }[] = [];
+  private draining = false;
+  private retryTimer?: NodeJS.Timeout;
+  private retryMs: number;
+  private idle: (() => void)[] = [];
+  /** Why writes are failing now (undefined when they are not). */
+  failing?: string;
+  /** Writes dropped since the start. */
+  lost = 0;
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-  ) {}
-
-  private enqueue(what: string, work: () => Promise<unknown>): void {
-    this.chain = this.chain.then(
-      () => work().then(() => undefined),
-      () => undefined,
-    ).catch((err: Error) => this.log.error({ err: err.message, what }, 'database write failed'));
+    private readonly opts: CallStoreOptions = { maxPending: 200_000, retryMs: 500, maxRetryMs: 10_000 },
+  ) {
+    this.retryMs = opts.retryMs;
   }
 
-  /** Resolves once every queued write has been applied. */
-  flush(): Promise<void> {
-    return this.chain;
+  /** Writes waiting for the database. */
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  private enqueue(what: string, work: () => Promise<unknown>): void {
+    if (this.pending.length >= this.opts.maxPending) {
+      const dropped = this.pending.shift()!;
+      this.drop(1, `backlog full (${this.opts.maxPending} writes waiting): ${dropped.what}`);
+    }
+    this.pending.push({ what, work });
+    if (!this.draining && !this.retryTimer) void this.drain();
+  }
+
+  private drop(n: number, why: string): void {
+    this.lost += n;
+    this.opts.onLost?.(n, why);
+    // Logged at the first loss and every 1,000th after, not once per write.
+    if (this.lost === n || Math.floor((this.lost - n) / 1000) !== Math.floor(this.lost / 1000)) this.log.error({ lost: this.lost, why }, 'call record writes lost');
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    this.retryTimer = undefined;
+    while (this.pending.length) {
+      const next = this.pending[0]!;
+      try {
+        await next.work();
+        this.pending.shift();
+        if (this.failing) {
+          this.log.warn({ was: this.failing, backlog: this.pending.length }, 'database writes resumed');
+          this.failing = undefined;
+          this.retryMs = this.opts.retryMs;
+        }
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? '';
+        if (TRANSIENT.test(code)) {
+          if (!this.failing) this.log.error({ code, err: (err as Error).message, backlog: this.pending.length }, 'database writes failing; call records wait in memory and are retried');
+          this.failing = `${code}: ${(err as Error).message}`;
+          this.draining = false;
+          this.retryTimer = setTimeout(() => void this.drain(), this.retryMs);
+          this.retryTimer.unref();
+          this.retryMs = Math.min(this.retryMs * 2, this.opts.maxRetryMs);
+          return;
+        }
+        this.pending.shift();
+        this.drop(1, `${next.what} refused: ${(err as Error).message}`);
+      }
+    }
+    this.draining = false;
+    for (const done of this.idle.splice(0)) done();
+  }
+
+  /** Resolves once every queued write has been applied, or after `timeoutMs` (the writes left are logged). */
+  flush(timeoutMs = 10_000): Promise<void> {
+    if (!this.pending.length) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.log.error({ backlog: this.pending.length, failing: this.failing }, 'call record writes still waiting at stop');
+        resolve();
+      }, timeoutMs);
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops retrying (the daemon's shutdown). */
+  stop(): void {
+    clearTimeout(this.retryTimer);
   }
 
   create(row: Pick<CallRow, 'id' | 'node_id' | 'direction' | 'arrived_at'> & CallPatch): void {

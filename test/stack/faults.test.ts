@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import t from 'tap';
+import { sql } from 'kysely';
 import type { CallTable } from '../../src/store/tables.js';
 import { finalStatus } from '../support/sip-fuzz.js';
 import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
@@ -71,18 +72,19 @@ t.test('FreeSWITCH dies under a bridged call', { skip: found.ok ? false : found.
 
 t.test('drachtio-server dies and comes back under a bridged call', { skip: found.ok ? false : found.missing, timeout: 180_000 }, async (t) => {
   if (!found.ok) return;
+  // The phones answer in-dialog OPTIONS (-aa): the daemon probes them once drachtio-server has forgotten their dialogs.
   const stack = await startStack(found.bins);
   t.teardown(() => stack.stop());
-  const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-m', '1'], peerDir(stack, 'agent', 880, 30));
+  const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-m', '1', '-aa'], peerDir(stack, 'agent', 880, 30));
   t.teardown(() => phone.stop());
   t.equal((await registerAgent(stack, stack.agents[0]!, 16000)).code, 0, 'the agent registers');
   const talkMs = 15_000;
-  const caller = runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '16400', '-m', '1', '-d', String(talkMs), '-timeout', '60s'], peerDir(stack, 'caller', 440, 30), 70_000);
+  const caller = runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '16400', '-m', '1', '-d', String(talkMs), '-timeout', '60s', '-aa'], peerDir(stack, 'caller', 440, 30), 70_000);
   await waitFor('the call to be bridged', async () => ((await latestCall(stack))?.agent_answered_at ? true : undefined));
   const callId = (await latestCall(stack))!.id;
 
   await stack.servers.drachtio.kill('SIGKILL');
-  await waitFor('/healthz to say drachtio is down', async () => ((await stack.http('/healthz')) as { dependencies: { name: string; up: boolean }[] }).dependencies.find((d) => d.name === 'drachtio')?.up === false || undefined, 5_000, 50);
+  await waitFor('/healthz to say drachtio is down', async () => ((await stack.http('/healthz')) as { dependencies: Record<string, { up: boolean }> }).dependencies.drachtio?.up === false || undefined, 5_000, 50);
   await new Promise((r) => setTimeout(r, 1_000));
   await stack.servers.drachtio.start();
   const backAt = Date.now();
@@ -103,4 +105,33 @@ t.test('drachtio-server dies and comes back under a bridged call', { skip: found
   t.pass('the agent is free once the call is over');
   await waitFor("the agent's phone to get its BYE", () => (exited(phone.proc) ? true : undefined), 15_000);
   t.equal(phone.proc.exitCode, 0, "the agent's phone was hung up too");
+});
+
+t.test('the database becomes read-only: calls go on, /healthz says so, the records are written once it is writable', { skip: found.ok ? false : found.missing, timeout: 120_000 }, async (t) => {
+  if (!found.ok) return;
+  const stack = await startStack(found.bins);
+  t.teardown(() => stack.stop());
+  const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200'], peerDir(stack, 'agent', 880));
+  t.teardown(() => phone.stop());
+  t.equal((await registerAgent(stack, stack.agents[0]!, 16000)).code, 0, 'the agent registers');
+  const db = stack.daemon.db;
+  // SQLite itself answers SQLITE_READONLY to every write from here on, as on a disk remounted read-only
+  // (a full disk is SQLITE_FULL, the same path: test/unit/store/calls-disk.test.ts).
+  await sql`pragma query_only = 1`.execute(db);
+  const before = ((await stack.http('/api/calls?limit=1000')) as { calls: CallTable[] }).calls.length;
+  for (const n of [0, 1, 2]) {
+    const r = await runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', String(16100 + n), '-mp', String(16400 + 10 * n), '-m', '1', '-d', '1500', '-timeout', '30s', '-timeout_error'], peerDir(stack, `caller${n}`, 440), 40_000);
+    t.equal(r.code, 0, `call ${n + 1} is answered and bridged with the database read-only`);
+  }
+  const health = (await stack.http('/healthz')) as { status: string; dependencies: Record<string, { up: boolean; detail?: string }> };
+  t.equal(health.status, 'degraded');
+  t.match(health.dependencies.database?.detail ?? '', /SQLITE_READONLY.*waiting in memory/, '/healthz names the failure and the backlog');
+  await sql`pragma query_only = 0`.execute(db);
+  const rows = await waitFor('the records to be written', async () => {
+    const list = ((await stack.http('/api/calls?limit=1000')) as { calls: CallTable[] }).calls;
+    return list.length >= before + 3 && list.slice(0, 3).every((c) => c.ended_at && c.disposition === 'answered') ? list : undefined;
+  }, 20_000, 200);
+  t.equal(rows.length, before + 3, 'all three calls have their record, closed, once the database is writable');
+  t.equal(((await stack.http('/healthz')) as { status: string }).status, 'ok', 'and /healthz is healthy again');
+  t.equal((await stack.daemon.metrics.dbWritesLost.get()).values[0]?.value ?? 0, 0, 'no write was lost');
 });
