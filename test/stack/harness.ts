@@ -55,6 +55,8 @@ export interface StackOptions {
   queueYaml?: string;
   numbersYaml?: string;
   logLevel?: string;
+  /** sip.security as inline YAML (e.g. `{ allow: [127.0.0.0/8] }` for load generators). */
+  sipSecurity?: string;
   /** Certificate and key for a WSS transport (softphones); without them only WS is offered. */
   tls?: { certFile: string; keyFile: string };
 }
@@ -91,7 +93,7 @@ freeswitch:
 drachtio: { host: 127.0.0.1, port: ${PORTS.drachtioAdmin}, secret: cymru }
 sip:
   domain: test.local
-  transports:
+${opts.sipSecurity ? `  security: ${opts.sipSecurity}\n` : ''}  transports:
     - { protocol: udp, address: 127.0.0.1, port: ${PORTS.drachtioSip} }
     - { protocol: tcp, address: 127.0.0.1, port: ${PORTS.drachtioSip} }
     - { protocol: ws, address: 127.0.0.1, port: ${PORTS.drachtioWs} }
@@ -373,10 +375,10 @@ export function peerDir(stack: Stack, name: string, freqHz: number, seconds = 2)
 }
 
 /** Registers an agent's device whose calls go to a SIPp answering on contactPort. */
-export function registerAgent(stack: Stack, agent: AgentSpec, contactPort: number, expires = 300): Promise<SippResult> {
+export function registerAgent(stack: Stack, agent: AgentSpec, contactPort: number, expires = 300, localPort = contactPort + 500): Promise<SippResult> {
   return runSipp(
     stack.bins,
-    [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'agent-register.xml'), '-m', '1', '-p', String(contactPort + 500), '-au', agent.user, '-ap', agent.password, '-key', 'user', agent.user, '-key', 'domain', 'test.local', '-key', 'contact_port', String(contactPort), '-key', 'expires', String(expires), '-timeout', '10s', '-timeout_error'],
+    [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'agent-register.xml'), '-m', '1', '-p', String(localPort), '-au', agent.user, '-ap', agent.password, '-key', 'user', agent.user, '-key', 'domain', 'test.local', '-key', 'contact_port', String(contactPort), '-key', 'expires', String(expires), '-timeout', '10s', '-timeout_error'],
     stack.dir,
     15_000,
   );
