@@ -23,7 +23,7 @@ import type { Logger } from 'pino';
 import type { Router } from '../core/acd/router.js';
 import { requestInDialog, type DialogIdentity } from '../sip/dialog-identity.js';
 import type { RouterEvent } from '../core/acd/types.js';
-import type { EventSocket } from '../media/event-socket.js';
+import type { ChannelStats, EventSocket } from '../media/event-socket.js';
 import type { CallStore } from '../store/calls.js';
 import type { Db } from '../store/db.js';
 
@@ -109,6 +109,19 @@ interface AdoptedLeg {
   misses?: number;
   /** The phone said it has left the dialog (481): no BYE for it. */
   left?: boolean;
+  /** RTP packets FreeSWITCH had received from the phone at the last look. */
+  packetsIn?: number;
+}
+
+/** RTP packets FreeSWITCH has received on a channel so far, or undefined when it cannot say. */
+async function packetsIn(d: RecoveryDeps, uuid: string): Promise<number | undefined> {
+  try {
+    await d.esl.api(`uuid_set_media_stats ${uuid}`);
+    const n = Number((await d.esl.api(`uuid_getvar ${uuid} rtp_audio_in_media_packet_count`)).trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Follows a bridged call the previous run left up: the phones by probing them, the channels through FreeSWITCH's events. */
@@ -122,6 +135,16 @@ function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, 
     clearTimeout(deciding);
     d.esl.off('channel-stats', onHangup);
   };
+  // The record gets each leg's RTP counters, as for calls this daemon connected itself; FreeSWITCH
+  // reports them a moment after the channels are gone, so this listens on past the decision.
+  const counted = new Set<string>();
+  const onStats = (s: ChannelStats) => {
+    if (s.uuid !== legs.caller.uuid && s.uuid !== legs.agent.uuid) return;
+    d.calls.update(callId, s.uuid === legs.caller.uuid ? { caller_rtp_in: s.rtpInPackets, caller_rtp_out: s.rtpOutPackets } : { agent_rtp_in: s.rtpInPackets, agent_rtp_out: s.rtpOutPackets });
+    counted.add(s.uuid);
+    if (counted.size === 2) d.esl.off('channel-stats', onStats);
+  };
+  d.esl.on('channel-stats', onStats);
   const watcher: AdoptedWatcher = { stop, mediaLost: () => finish('system', 'media server lost', 'MEDIA_SERVER_LOST') };
   d.watchers.add(watcher);
 
@@ -135,6 +158,7 @@ function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, 
       void d.esl.api(`uuid_kill ${leg.uuid}`).catch(() => undefined);
     }
     const endedAt = d.now();
+    setTimeout(() => d.esl.off('channel-stats', onStats), 30_000).unref();
     d.feed({ type: 'call-ended', callId });
     d.calls.update(callId, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition: 'answered', hangup_cause: cause, hangup_side: side });
     d.timeline(callId, 'ended', { side, cause, disposition: 'answered', how });
@@ -148,7 +172,7 @@ function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, 
     const side: Side = real(legs.caller.uuid) ? 'caller' : real(legs.agent.uuid) ? 'agent' : seen.keys().next().value === legs.caller.uuid ? 'caller' : 'agent';
     finish(side, `media server: ${seen.get(legs[side].uuid) ?? 'channel ended'}`);
   };
-  const onHangup = (s: { uuid: string; hangupCause?: string }) => {
+  const onHangup = (s: ChannelStats) => {
     if (s.uuid !== legs.caller.uuid && s.uuid !== legs.agent.uuid) return;
     seen.set(s.uuid, s.hangupCause ?? 'NORMAL_CLEARING');
     if (seen.size === 2) {
@@ -170,10 +194,19 @@ function adopt(d: RecoveryDeps, callId: string, legs: Record<Side, AdoptedLeg>, 
           leg.left = true;
           return finish(side, 'phone left the dialog (481 to OPTIONS)');
         }
-        // 408/503/no answer: the phone or its network is gone. Anything else (200, 405, ...) means it is there.
+        // 408/503/no answer: the phone or its network may be gone. Anything else (200, 405, ...) means it is there.
         const missed = o.status === 'timeout' || o.status === 408 || o.status === 503;
         leg.misses = missed ? (leg.misses ?? 0) + 1 : 0;
-        if (leg.misses >= 2) return finish(side, `phone unreachable (${o.status} twice)`);
+        if (leg.misses >= 2) {
+          // A loaded phone or network can be slow to answer while the call goes on: a phone whose
+          // audio still reaches FreeSWITCH is in the call, whatever its signalling says.
+          const now = await packetsIn(d, leg.uuid);
+          if (ended) return;
+          const flowing = now !== undefined && leg.packetsIn !== undefined && now > leg.packetsIn;
+          leg.packetsIn = now;
+          if (flowing) leg.misses = 0;
+          else if (leg.misses >= 3 || now === undefined) return finish(side, `phone unreachable (${o.status} ${leg.misses} times, no audio from it)`);
+        }
         if (missed) soon = true;
       }),
     );

@@ -55,6 +55,8 @@ export interface StackOptions {
   queueYaml?: string;
   numbersYaml?: string;
   logLevel?: string;
+  /** The API's port (0: any free one). */
+  httpPort?: number;
   /** sip.security as inline YAML (e.g. `{ allow: [127.0.0.0/8] }` for load generators). */
   sipSecurity?: string;
   /** Certificate and key for a WSS transport (softphones); without them only WS is offered. */
@@ -84,7 +86,7 @@ export function writeConfig(dir: string, agents: AgentSpec[], opts: StackOptions
   writeFileSync(
     path.join(dir, 'daemon.yaml'),
     `daemon:
-  http: { host: 127.0.0.1, port: 0 }
+  http: { host: 127.0.0.1, port: ${opts.httpPort ?? 0} }
   dataDir: ${path.join(dir, '..', 'data')}
   logLevel: ${opts.logLevel ?? 'info'}
 freeswitch:
@@ -233,7 +235,8 @@ export async function startServers(bins: Binaries, dir: string, drachtioXml: str
   return { stop, fs, drachtio };
 }
 
-export async function startStack(bins: Binaries, opts: StackOptions = {}): Promise<Stack> {
+/** A run directory with the test configuration, FreeSWITCH and drachtio-server started; `finish` checks the logs for secrets and removes it. */
+async function prepareRun(bins: Binaries, opts: StackOptions) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-stack-'));
   const configDir = path.join(dir, 'config');
   const agents = testAgents(opts.agents ?? 1);
@@ -241,6 +244,17 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
   const loaded = await loadConfigDir(configDir);
   if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.errors)}`);
   const servers = await startServers(bins, dir, drachtioConf(loaded.config, process.env.DRACHTIO_LOGLEVEL ? { logLevel: process.env.DRACHTIO_LOGLEVEL } : {}));
+  const finish = () => {
+    // No configured secret in any log line of any component, at any level.
+    const leaks = secretsInLogs(dir, configuredSecrets(loaded.config));
+    if (!process.env.KEEP_STACK_DIR) rmSync(dir, { recursive: true, force: true });
+    if (leaks.length) throw new Error(`secrets in the logs:\n${leaks.join('\n')}`);
+  };
+  return { dir, configDir, agents, loaded, servers, finish };
+}
+
+export async function startStack(bins: Binaries, opts: StackOptions = {}): Promise<Stack> {
+  const { dir, configDir, agents, loaded, servers, finish } = await prepareRun(bins, opts);
   let daemon: Daemon;
   try {
     daemon = await startDaemon(configDir, loaded.config, makeLogger(opts.logLevel ?? 'info', path.join(dir, 'daemon.log')));
@@ -288,10 +302,7 @@ export async function startStack(bins: Binaries, opts: StackOptions = {}): Promi
       } finally {
         await servers.stop();
       }
-      // No configured secret in any log line of any component, at any level.
-      const leaks = secretsInLogs(dir, configuredSecrets(loaded.config));
-      if (!process.env.KEEP_STACK_DIR) rmSync(dir, { recursive: true, force: true });
-      if (leaks.length) throw new Error(`secrets in the logs:\n${leaks.join('\n')}`);
+      finish();
     },
   };
   return stack;
@@ -321,6 +332,47 @@ export function secretsInLogs(dir: string, secrets: string[]): string[] {
       });
   }
   return found;
+}
+
+/** The stack with the daemon as a process of its own (`pbx run`), which a test may kill -9 and start again. */
+export interface ProcessStack {
+  dir: string;
+  configDir: string;
+  agents: AgentSpec[];
+  bins: Binaries;
+  servers: { fs: ServerProcess; drachtio: ServerProcess };
+  daemon: ServerProcess;
+  http(pathname: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export async function startProcessStack(bins: Binaries, opts: StackOptions & { httpPort: number }): Promise<ProcessStack> {
+  const { dir, configDir, agents, servers, finish } = await prepareRun(bins, opts);
+  const log = openSync(path.join(dir, 'daemon.log'), 'a');
+  const daemon = serverProcess(() => spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts'), 'run', '--config', configDir], { cwd: REPO, stdio: ['ignore', log, log] }), opts.httpPort, 30_000);
+  const http = async (pathname: string) => (await fetch(`http://127.0.0.1:${opts.httpPort}${pathname}`)).json() as Promise<unknown>;
+  const stack: ProcessStack = {
+    dir,
+    configDir,
+    agents,
+    bins,
+    servers,
+    daemon,
+    http,
+    async stop() {
+      await stopProcess(daemon.proc);
+      await servers.stop();
+      finish();
+    },
+  };
+  try {
+    await waitPort(opts.httpPort, 30_000);
+    await waitFor('the daemon to report every dependency up', async () => ((await http('/healthz')) as { status: string }).status === 'ok' || undefined, 30_000, 200);
+  } catch (err) {
+    await stack.stop().catch(() => undefined);
+    throw new Error(`${(err as Error).message}; logs in ${dir}`);
+  }
+  return stack;
 }
 
 export interface SippResult {
@@ -367,7 +419,7 @@ export async function startSipp(bins: Binaries, args: string[], cwd: string, por
 }
 
 /** A working directory for one SIPp peer, holding the audio.wav its rtp_stream plays (a tone of freqHz). */
-export function peerDir(stack: Stack, name: string, freqHz: number, seconds = 2): string {
+export function peerDir(stack: Pick<Stack, 'dir'>, name: string, freqHz: number, seconds = 2): string {
   const d = path.join(stack.dir, name);
   mkdirSync(d, { recursive: true });
   writeToneWav(path.join(d, 'audio.wav'), freqHz, seconds);
@@ -375,7 +427,7 @@ export function peerDir(stack: Stack, name: string, freqHz: number, seconds = 2)
 }
 
 /** Registers an agent's device whose calls go to a SIPp answering on contactPort. */
-export function registerAgent(stack: Stack, agent: AgentSpec, contactPort: number, expires = 300, localPort = contactPort + 500): Promise<SippResult> {
+export function registerAgent(stack: Pick<Stack, 'dir' | 'bins'>, agent: AgentSpec, contactPort: number, expires = 300, localPort = contactPort + 500): Promise<SippResult> {
   return runSipp(
     stack.bins,
     [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'agent-register.xml'), '-m', '1', '-p', String(localPort), '-au', agent.user, '-ap', agent.password, '-key', 'user', agent.user, '-key', 'domain', 'test.local', '-key', 'contact_port', String(contactPort), '-key', 'expires', String(expires), '-timeout', '10s', '-timeout_error'],
