@@ -25,7 +25,7 @@ import type { Config, Target } from '../config/schema.js';
 import type { EventSocket } from '../media/event-socket.js';
 import { releaseEndpoint, type Endpoint, type MediaConnection } from '../media/media-server.js';
 import { record, RECORD_TONE, stopPlayback } from '../media/actions.js';
-import { connectDeviceLeg } from '../media/device-leg.js';
+import { connectCallerLeg, connectDeviceLeg } from '../media/device-leg.js';
 import { identityAsUac, identityAsUas } from '../sip/dialog-identity.js';
 import { ring, targetsOf, type AnsweredOffer, type RingingOffer } from '../sip/ring.js';
 import type { Registrar } from '../sip/registrar.js';
@@ -286,7 +286,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> {
       if (!call.caller) this.finish(call, { side: 'caller', cause: 'ORIGINATOR_CANCEL', disposition: 'abandoned' });
     });
     try {
-      const leg = await ms.connectCaller(req, res);
+      const leg = await connectCallerLeg(this.d.srf, ms, req, res);
       if (call.ended) {
         void leg.dialog.destroy();
         void leg.endpoint.destroy().catch(() => undefined);

@@ -13,6 +13,12 @@
  *   socket's data handler; a caller's name with bytes that are not UTF-8 is
  *   sent percent-encoded as is, and the URIError was thrown out of the
  *   socket. The guard keeps such a value as FreeSWITCH sent it.
+ * - drachtio-modesl's inbound connection (drachtio-fsmrf's link to
+ *   FreeSWITCH) starts reconnecting by itself whenever it fails, including a
+ *   first attempt while FreeSWITCH is down, and never stops. Each of the
+ *   daemon's own retries (media-server.ts) left one such connection behind,
+ *   and when FreeSWITCH came back every one connected and built a media
+ *   server nobody used. The daemon owns reconnecting; these never do.
  *
  * Applied once per process, before any connection is made.
  */
@@ -54,6 +60,10 @@ export function decodePercentOrRaw(value: string): string {
 
 function guardEventParser(): void {
   const fromFsmrf = createRequire(createRequire(import.meta.url).resolve('drachtio-fsmrf'));
+  const Connection = fromFsmrf('drachtio-modesl/lib/esl/Connection.js') as { prototype: { _onConnectionGone(): void } };
+  Connection.prototype._onConnectionGone = function noReconnect() {
+    // The daemon reconnects with a new connection (src/media/media-server.ts).
+  };
   const Parser = fromFsmrf('drachtio-modesl/lib/esl/Parser.js') as { prototype: { _parseHeaderText(txt: string): Record<string, string | number> } };
   Parser.prototype._parseHeaderText = function parseHeaderText(txt: string) {
     const headers: Record<string, string | number> = {};

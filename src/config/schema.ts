@@ -106,7 +106,7 @@ export const SipSchema = Type.Object(
         burst: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
         /** The office's own networks (CIDR or address): never banned or limited. */
         allow: Type.Array(Type.String(), { default: [] }),
-        /** User-Agent substrings drachtio-server drops before the daemon sees them (SIP scanners). */
+        /** User-Agent substrings drachtio-server refuses (603) before the daemon sees them (SIP scanners). */
         scannerUserAgents: Type.Array(Type.String({ minLength: 3 }), { default: ['friendly-scanner', 'sipvicious', 'sip-cli', 'sipcli', 'VaxSIPUserAgent', 'sipsak', 'SIVuS', 'Gulp', 'sundayddr', 'iWar', 'pplsip'] }),
         /** How many source addresses are tracked at most (memory bound under floods from many addresses). */
         maxSources: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000 }),

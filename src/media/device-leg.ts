@@ -18,6 +18,8 @@
  *  offer --INVITE(offer)--> FreeSWITCH --200(answer)--> ACK(answer) to device
  *     --DTLS handshake--> Event Socket connection --> Endpoint ready
  * ```
+ * A WebRTC caller is the same with the offer in its INVITE and the answer in
+ * our 200 OK ({@link connectCallerLeg}).
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -34,8 +36,25 @@ export interface DeviceAnswer {
   ack(localSdp: string): Promise<Srf.Dialog>;
 }
 
-/** Waits this long for FreeSWITCH to hand over a channel (fsmrf's own figure). */
-const HANDOVER_MS = 4_000;
+/**
+ * Waits this long for FreeSWITCH to hand over a secure channel: the browser's
+ * ICE checks and DTLS handshake come first. fsmrf allows 4 s, which a
+ * headless browser on loopback missed about one call in three; a real network
+ * is slower still.
+ */
+const HANDOVER_MS = 10_000;
+
+/**
+ * A caller's leg: fsmrf's connectCaller, except for a WebRTC caller (a DTLS
+ * offer in the INVITE), whose 200 OK (FreeSWITCH's answer) is sent the same
+ * way as the ACK above, with the longer handover.
+ */
+export async function connectCallerLeg(srf: Srf, ms: MediaServer, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<{ endpoint: Endpoint; dialog: Srf.Dialog }> {
+  const offer = typeof req.body === 'string' ? req.body : '';
+  if (!needsDtls(offer)) return ms.connectCaller(req, res);
+  const { ep, dialog } = await connectDeviceLeg(ms, { sdp: offer, ack: (localSdp) => srf.createUAS(req, res, { localSdp }) });
+  return { endpoint: ep, dialog };
+}
 
 export async function connectDeviceLeg(ms: MediaServer, answer: DeviceAnswer): Promise<{ ep: Endpoint; dialog: Srf.Dialog }> {
   if (!needsDtls(answer.sdp)) {
@@ -50,6 +69,7 @@ export async function connectDeviceLeg(ms: MediaServer, answer: DeviceAnswer): P
   internals.pendingConnections.set(uuid, pending);
   const channel = new Promise<EslConnection>((resolve) => (pending.fn = resolve));
   let fsDialog: Srf.Dialog | undefined;
+  let deviceDialog: Srf.Dialog | undefined;
   try {
     fsDialog = await internals.srf.createUAC(`sip:drachtio@${address}`, {
       headers: {
@@ -58,7 +78,7 @@ export async function connectDeviceLeg(ms: MediaServer, answer: DeviceAnswer): P
       },
       localSdp: answer.sdp,
     });
-    const dialog = await answer.ack(fsDialog.remote.sdp);
+    const dialog = (deviceDialog = await answer.ack(fsDialog.remote.sdp));
     const conn = await withTimeout(channel, HANDOVER_MS, 'FreeSWITCH did not hand over the secure leg (DTLS handshake?)');
     const ep = await new Promise<Endpoint>((resolve) => {
       const e = new (fsmrfEndpoint())(conn, fsDialog!, ms, { customEvents: internals._mrf?.customEvents ?? [] });
@@ -68,6 +88,8 @@ export async function connectDeviceLeg(ms: MediaServer, answer: DeviceAnswer): P
   } catch (err) {
     internals.pendingConnections.delete(uuid);
     fsDialog?.destroy();
+    // The device has an answer but no media will come: hang it up rather than leave it in a dead call.
+    deviceDialog?.destroy();
     throw err;
   }
 }

@@ -24,7 +24,7 @@ export interface FuzzMessage {
 const SDP = (port: number) =>
   ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=ptime:20', ''].join('\r\n');
 
-function request(method: string, t: FuzzTarget, n: number, opts: { body?: string; headers?: string[]; uri?: string; from?: string } = {}): string {
+export function request(method: string, t: FuzzTarget, n: number, opts: { body?: string; headers?: string[]; uri?: string; from?: string } = {}): string {
   const body = opts.body ?? '';
   const uri = opts.uri ?? `sip:${t.did}@${t.host}:${t.port}`;
   return [
@@ -152,23 +152,36 @@ export async function sendFuzz(messages: FuzzMessage[], target: FuzzTarget, perS
   return { sent: messages.length, responses };
 }
 
-/** Sends one request (a valid INVITE to `target.did` unless given) and resolves with the status of its final response, or 'timeout'. */
-export async function finalStatus(target: FuzzTarget, message?: string, timeoutMs = 5_000): Promise<number | 'timeout'> {
+/** Sends one request from `from` and resolves with its final response's text, or 'timeout'. */
+export async function exchange(target: FuzzTarget, message: string, from = '127.0.0.1', timeoutMs = 5_000): Promise<string | 'timeout'> {
   const sock = createSocket('udp4');
-  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-  const n = Math.floor(Math.random() * 1e9);
-  const text = message ?? request('INVITE', target, n, { body: SDP(49_000) });
+  await new Promise<void>((resolve) => sock.bind(0, from, resolve));
   return new Promise((resolve) => {
-    const done = (v: number | 'timeout') => {
+    const done = (v: string | 'timeout') => {
       clearTimeout(timer);
       sock.close();
       resolve(v);
     };
     const timer = setTimeout(() => done('timeout'), timeoutMs);
     sock.on('message', (m) => {
-      const status = Number(/^SIP\/2\.0 (\d{3})/.exec(m.toString('latin1'))?.[1]);
-      if (status >= 200) done(status);
+      const text = m.toString('latin1');
+      if (Number(/^SIP\/2\.0 (\d{3})/.exec(text)?.[1]) >= 200) done(text);
     });
-    sock.send(Buffer.from(text, 'latin1'), target.port, target.host);
+    sock.send(Buffer.from(message, 'latin1'), target.port, target.host);
   });
+}
+
+/** Sends one request (a valid INVITE to `target.did` unless given) and resolves with the status of its final response, or 'timeout'. */
+export async function finalStatus(target: FuzzTarget, message?: string, timeoutMs = 5_000, from = '127.0.0.1'): Promise<number | 'timeout'> {
+  const text = message ?? request('INVITE', target, Math.floor(Math.random() * 1e9), { body: SDP(49_000) });
+  const r = await exchange(target, text, from, timeoutMs);
+  return r === 'timeout' ? r : Number(/^SIP\/2\.0 (\d{3})/.exec(r)?.[1]);
+}
+
+/** A REGISTER for `user`, optionally with headers (Authorization, User-Agent). */
+export function registerRequest(target: FuzzTarget, user: string, n: number, headers: string[] = []): string {
+  return request('REGISTER', { ...target, did: user }, n, { uri: `sip:${target.domain}`, headers: ['Expires: 60', ...headers] })
+    .replace(/^From: [^\r\n]*/m, `From: <sip:${user}@${target.domain}>;tag=r${n}`)
+    .replace(/^To: [^\r\n]*/m, `To: <sip:${user}@${target.domain}>`)
+    .replace(/^User-Agent: [^\r\n]*\r\n/m, '');
 }

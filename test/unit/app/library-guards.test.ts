@@ -55,3 +55,15 @@ t.test('a BYE on a dialog whose drachtio connection is gone is no unhandled reje
   // A caller that awaits still learns it failed.
   await t.rejects(destroy.call(dialogWithDeadSocket()), { code: 'ESOCKETDESTROYED' });
 });
+
+t.test("fsmrf's connection to FreeSWITCH does not go on reconnecting by itself (the daemon does)", async (t) => {
+  const require = createRequire(createRequire(import.meta.url).resolve('drachtio-fsmrf'));
+  const { Connection } = require('drachtio-modesl') as { Connection: new (host: string, port: number, password: string, cb?: () => void) => EventEmitter & { reconnectVars: { retryTimer?: unknown } } };
+  // Nothing listens on port 1: the first attempt fails, as while FreeSWITCH is down.
+  const conn = new Connection('127.0.0.1', 1, 'ClueCon');
+  let errors = 0;
+  conn.on('error', () => errors++);
+  await new Promise((r) => setTimeout(r, 800));
+  t.equal(errors, 1, 'one failed attempt, no retries after it');
+  t.notOk(conn.reconnectVars.retryTimer, 'no retry is scheduled');
+});
