@@ -1,0 +1,46 @@
+/**
+ * npm run bench:memory: the daemon's resident memory with MEM_CALLS (500)
+ * calls bridged at once on the real stack. The daemon runs as its own
+ * `pbx run` process, so the figure is its own; printed with no calls, at
+ * each 100 calls up, and once they have all ended.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CallTable } from '../src/store/tables.js';
+import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startProcessStack, startSipp, waitFor } from '../test/stack/harness.js';
+
+const CALLS = Number(process.env.MEM_CALLS ?? 500);
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+const found = findStack();
+if (!found.ok) {
+  console.log(`memory: ${found.missing}`);
+  process.exit(0);
+}
+const stack = await startProcessStack(found.bins, { agents: CALLS, httpPort: 18_481, logLevel: 'warn', sipSecurity: '{ allow: [127.0.0.0/8] }' });
+const phones = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '20000', '-l', '5000', '-aa'], peerDir(stack, 'phones', 880, 1));
+try {
+  for (let i = 0; i < stack.agents.length; i += 25) {
+    const batch = stack.agents.slice(i, i + 25);
+    const r = await Promise.all(batch.map((a, k) => registerAgent(stack, a, 16000, 3600, 18000 + k)));
+    if (r.some((x) => x.code !== 0)) throw new Error(`agents ${i + 1}-${i + batch.length} could not register`);
+  }
+  const pid = stack.daemon.proc.pid!;
+  const figures: [string, number][] = [['0 calls', rssMb(pid)]];
+  const holdMs = 40_000 + CALLS * 50;
+  const callers = runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '40000', '-m', String(CALLS), '-r', '20', '-l', String(CALLS), '-d', String(holdMs), '-timeout', `${Math.ceil(holdMs / 1000) + 120}s`, '-aa'], peerDir(stack, 'callers', 440, 1), holdMs + 180_000);
+  const bridged = async () => ((await stack.http(`/api/calls?limit=${CALLS * 2}`)) as { calls: CallTable[] }).calls.filter((c) => c.agent_answered_at && !c.ended_at).length;
+  for (let n = 100; n <= CALLS; n += 100) {
+    await waitFor(`${n} calls bridged`, async () => ((await bridged()) >= n ? true : undefined), 120_000, 250);
+    figures.push([`${n} calls bridged`, rssMb(pid)]);
+  }
+  await callers;
+  await waitFor('every call to end', async () => ((await bridged()) === 0 ? true : undefined), 120_000, 1_000);
+  figures.push(['all ended', rssMb(pid)]);
+  console.log(`\nDaemon RSS with calls bridged at once (target at 500: under 200 MB)`);
+  for (const [what, mb] of figures) console.log(`  ${what.padEnd(18)} ${mb.toFixed(1)} MB`);
+} finally {
+  await phones.stop();
+  await stack.stop();
+}
+process.exit(0);
