@@ -14,7 +14,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from '../test/stack/harness.js';
+import { findStack, peerDir, PORTS, registerAgents, runSipp, SIPP_DIR, startSipp, startStack, waitFor } from '../test/stack/harness.js';
 import { percentile, printTable } from './stats.js';
 
 const env = (name: string, def: number) => Number(process.env[name] ?? def);
@@ -45,15 +45,6 @@ function sippCounters(dir: string): { success: number; failed: number; retrans: 
   return { success: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), retrans: col('Retransmissions(C)'), created: col('TotalCallCreated') };
 }
 
-async function registerAll(stack: Stack, port: number): Promise<void> {
-  for (let i = 0; i < stack.agents.length; i += 25) {
-    const batch = stack.agents.slice(i, i + 25);
-    const results = await Promise.all(batch.map((a, k) => registerAgent(stack, a, port, 3600, 18000 + k)));
-    const bad = results.findIndex((r) => r.code !== 0);
-    if (bad >= 0) throw new Error(`${batch[bad]!.id} could not register`);
-  }
-}
-
 interface Step {
   rate: number;
   attempted: number;
@@ -79,7 +70,7 @@ export async function benchLoad(): Promise<Step[] | undefined> {
   const phones = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer-hangup.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '20000', '-d', String(TALK_MS), '-l', '100000', '-aa'], peerDir(stack, 'phones', 880, 1));
   const steps: Step[] = [];
   try {
-    await registerAll(stack, 16000);
+    await registerAgents(stack, 16000);
     console.log(`${AGENTS} agents registered`);
     const pids = { freeswitch: stack.servers.fs.proc.pid!, drachtio: stack.servers.drachtio.proc.pid!, daemon: process.pid };
     for (const [i, rate] of RATES.entries()) {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CallTable } from '../src/store/tables.js';
-import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startProcessStack, startSipp, waitFor } from '../test/stack/harness.js';
+import { findStack, peerDir, PORTS, registerAgents, runSipp, SIPP_DIR, startProcessStack, startSipp, waitFor } from '../test/stack/harness.js';
 
 const CALLS = Number(process.env.MEM_CALLS ?? 500);
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -20,11 +20,7 @@ if (!found.ok) {
 const stack = await startProcessStack(found.bins, { agents: CALLS, httpPort: 18_481, logLevel: 'warn', sipSecurity: '{ allow: [127.0.0.0/8] }' });
 const phones = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '20000', '-l', '5000', '-aa'], peerDir(stack, 'phones', 880, 1));
 try {
-  for (let i = 0; i < stack.agents.length; i += 25) {
-    const batch = stack.agents.slice(i, i + 25);
-    const r = await Promise.all(batch.map((a, k) => registerAgent(stack, a, 16000, 3600, 18000 + k)));
-    if (r.some((x) => x.code !== 0)) throw new Error(`agents ${i + 1}-${i + batch.length} could not register`);
-  }
+  await registerAgents(stack, 16000);
   const pid = stack.daemon.proc.pid!;
   const figures: [string, number][] = [['0 calls', rssMb(pid)]];
   const holdMs = 40_000 + CALLS * 50;

@@ -435,3 +435,16 @@ export function registerAgent(stack: Pick<Stack, 'dir' | 'bins'>, agent: AgentSp
     15_000,
   );
 }
+
+/**
+ * Registers every agent's device at once, 25 at a time (each SIPp from its own
+ * local port), all pointing at one phone on contactPort; throws naming the
+ * first batch that failed.
+ */
+export async function registerAgents(stack: Pick<Stack, 'dir' | 'bins' | 'agents'>, contactPort: number): Promise<void> {
+  for (let i = 0; i < stack.agents.length; i += 25) {
+    const batch = stack.agents.slice(i, i + 25);
+    const results = await Promise.all(batch.map((a, k) => registerAgent(stack, a, contactPort, 3600, 18000 + k)));
+    if (results.some((r) => r.code !== 0)) throw new Error(`agents ${i + 1}-${i + batch.length} could not register`);
+  }
+}

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import t from 'tap';
 import type { CallTable } from '../../src/store/tables.js';
-import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startProcessStack, startSipp, waitFor } from './harness.js';
+import { findStack, peerDir, PORTS, registerAgents, runSipp, SIPP_DIR, startProcessStack, startSipp, waitFor } from './harness.js';
 
 const found = findStack();
 const CALLS = Number(process.env.KILL_CALLS ?? 100);
@@ -19,11 +19,8 @@ t.test(`kill -9 of the daemon with ${CALLS} bridged calls`, { skip: found.ok ? f
   // One phone answers for every agent and stays on the line until the platform hangs up; it answers the probes (-aa).
   const phones = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '20000', '-l', '1000', '-aa'], peerDir(stack, 'phones', 880, 60));
   t.teardown(() => phones.stop());
-  for (let i = 0; i < stack.agents.length; i += 25) {
-    const batch = stack.agents.slice(i, i + 25);
-    const r = await Promise.all(batch.map((a, k) => registerAgent(stack, a, 16000, 3600, 18000 + k)));
-    t.equal(r.filter((x) => x.code !== 0).length, 0, `agents ${i + 1}-${i + batch.length} register`);
-  }
+  await registerAgents(stack, 16000);
+  t.pass(`all ${CALLS} agents register`);
   const talkMs = 45_000;
   const callers = runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '40000', '-m', String(CALLS), '-r', '25', '-l', String(CALLS), '-d', String(talkMs), '-timeout', '180s', '-aa'], peerDir(stack, 'callers', 440, 60), 200_000);
   const bridged = async () => ((await stack.http(`/api/calls?limit=${CALLS * 2}`)) as { calls: CallTable[] }).calls.filter((c) => c.agent_answered_at && !c.ended_at);
