@@ -9,8 +9,8 @@
  *   session token that expires (`daemon.http.sessionHours`) and can be
  *   revoked (see src/store/sessions.ts); the credentials open nothing else.
  *   The session opens their own part only: `/api/me`,
- *   `/api/agents/<their id>/...`, the queue overviews, and the live events
- *   filtered to them. Browsers cannot set headers on a WebSocket, so the
+ *   `/api/agents/<their id>/...`, the queue overviews, the live events
+ *   filtered to them, and the controls and recordings of their own calls. Browsers cannot set headers on a WebSocket, so the
  *   token may also come as `?token=`.
  */
 import { sameSecret } from '../sip/digest.js';
@@ -48,6 +48,9 @@ export function agentMayCall(agentId: string, method: string, u: URL): boolean {
   if (method === 'DELETE' && p === '/api/sessions/current') return true;
   if (method === 'GET' && (p === '/api/queues' || p.startsWith('/api/queues/'))) return true;
   if (p === '/api/events') return u.searchParams.get('agent') === agentId;
+  // Live-call controls and recordings: the handlers check the call is the agent's own.
+  if (/^\/api\/calls\/[^/]+\/(hold|resume|mute|unmute|dtmf|recording|voicemail-drop|live|recordings)$/.test(p)) return true;
+  if (method === 'GET' && (/^\/api\/recordings\/[^/]+$/.test(p) || p === '/api/voicemail-drops')) return true;
   const own = `/api/agents/${encodeURIComponent(agentId)}`;
   return p === own || p.startsWith(`${own}/`);
 }

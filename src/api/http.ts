@@ -17,6 +17,7 @@ import { parseContactsCsv, type ContactRow } from '../store/contacts.js';
 import { agentMayCall, identify, type Caller } from './auth.js';
 import { registerDesk, type DeskSettings } from './desk.js';
 import { registerSessions, type SessionDeps } from './sessions.js';
+import { registerLiveCalls, type LiveCallDeps } from './live-calls.js';
 
 export interface Health {
   name: string;
@@ -47,6 +48,8 @@ export interface ApiDeps {
   tls?: { cert: Buffer; key: Buffer };
   agentProfile(agentId: string): { id: string; name?: string; extension?: string; username?: string };
   desk: () => DeskSettings;
+  /** Live-call controls, recordings, agents' desk settings (live-calls.ts). */
+  liveCalls: LiveCallDeps;
   /** Sources banned at the SIP door, and lifting a ban by hand. */
   security: { bans(): { source: string; untilMs: number }[]; unban(source: string): boolean };
 }
@@ -83,6 +86,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   });
 
   registerSessions(app, d.sessions);
+  registerLiveCalls(app, d.liveCalls);
   await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {

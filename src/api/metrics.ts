@@ -17,6 +17,8 @@ export class Metrics {
   readonly internalErrors = new Counter({ name: 'cc_internal_errors_total', help: 'Errors that reached the process-level handler (logged, the daemon kept running)', labelNames: ['kind'], registers: [this.registry] });
   readonly sipRefused = new Counter({ name: 'cc_sip_refused_total', help: 'SIP requests refused at the door, by reason (banned source, rate limit)', labelNames: ['reason'], registers: [this.registry] });
   readonly sipBans = new Counter({ name: 'cc_sip_bans_total', help: 'Source addresses banned after repeated failures', registers: [this.registry] });
+  readonly recordingFailures = new Counter({ name: 'cc_recording_failures_total', help: 'Call recordings that could not be written (the calls went on)', registers: [this.registry] });
+  readonly controlLatency = new Histogram({ name: 'cc_control_seconds', help: 'Live-call control request to FreeSWITCH done, by control', labelNames: ['control'], buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
   readonly externalRefused = new Counter({ name: 'cc_external_refused_total', help: 'Calls to external numbers refused by the toll-fraud rules, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly dbWritesLost = new Counter({ name: 'cc_db_writes_lost_total', help: 'Call record writes dropped (backlog overflow while the database failed, or refused writes)', registers: [this.registry] });
   readonly registrations = new Gauge({ name: 'cc_registrations', help: 'Registered agent devices', registers: [this.registry] });

@@ -19,9 +19,12 @@ import { CallStore } from '../store/calls.js';
 import { ContactStore } from '../store/contacts.js';
 import { SessionStore } from '../store/sessions.js';
 import { SignIn } from './sign-in.js';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { recordingsHealth, sweepRecordings } from './calls/recordings.js';
 import { migrate, openSqlite, type Db } from '../store/db.js';
 import { buildApi } from '../api/http.js';
+import { DEFAULT_SETTINGS, type AgentSettings } from '../api/live-calls.js';
+import { AgentSettingsStore } from '../store/agent-settings.js';
 import { deskSettings } from '../api/desk.js';
 import { Metrics } from '../api/metrics.js';
 import { ContactCentre, hrNow } from './contact-centre.js';
@@ -38,6 +41,7 @@ export interface Daemon {
   centre: ContactCentre;
   outbound: OutboundDialer;
   httpAddress: string;
+  recordingsDir: string;
   reload(): Promise<{ ok: boolean; errors: ConfigError[] }>;
   stop(): Promise<void>;
 }
@@ -63,6 +67,9 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const metrics = new Metrics();
   const calls = new CallStore(db, log.child({ component: 'store' }), { maxPending: 200_000, retryMs: 500, maxRetryMs: 10_000, onLost: (n) => metrics.dbWritesLost.inc(n) });
   const contacts = new ContactStore(db);
+  // FreeSWITCH writes the recordings here: the same path for both (one machine, or a shared volume).
+  const recordingsDir = path.resolve(config.daemon.recordingsDir ?? path.join(config.daemon.dataDir, 'recordings'));
+  mkdirSync(recordingsDir, { recursive: true });
 
   // drachtio-server: the control connection reconnects by itself with back-off.
   const srf = new Srf();
@@ -127,6 +134,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       log: log.child({ component: 'calls' }),
       config: current,
       nodeId: config.daemon.nodeId,
+      recordingsDir,
       contactName: (n) => contacts.nameOf(n),
       ivr: async (call, flowName) => {
         const flow = current().ivr[flowName];
@@ -204,24 +212,41 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       return { id, ...(a?.name ? { name: a.name } : {}), ...(a?.extension ? { extension: a.extension } : {}), ...(a ? { username: a.sip.username } : {}) };
     },
     desk: () => deskSettings(current().sip),
+    liveCalls: {
+      control: (callId, agentId, event) => centre!.control(callId, agentId, event),
+      view: (callId) => centre!.liveView(callId),
+      messages: () => Object.entries(current().voicemailDrops).map(([name, m]) => ({ name, ...(m.description ? { description: m.description } : {}) })),
+      recordings: (callId) => calls.recordings(callId),
+      recording: (id) => calls.recording(id),
+      recordingsDir,
+      settings: new AgentSettingsStore<AgentSettings>(db, DEFAULT_SETTINGS),
+      observe: (control, seconds) => metrics.controlLatency.observe({ control }, seconds),
+    },
     security: { bans: () => gatekeeper.guard.bans(Date.now()), unban: (source) => gatekeeper.guard.unban(source, Date.now()) },
     health: () => {
       const deps = [
         { name: 'drachtio', up: sipUp, detail: sipUp ? undefined : sipError },
         { name: 'freeswitch', up: esl.up, detail: esl.up ? undefined : esl.lastError },
         { name: 'media', up: media.up, detail: media.up ? undefined : media.lastError },
+        recordingsHealth(Date.now()),
         { name: 'database', up: !calls.failing, detail: calls.failing ? `writes failing (${calls.failing}); ${calls.backlog} waiting in memory` : undefined },
       ];
       for (const dep of deps) metrics.dependencyUp.set({ dependency: dep.name }, dep.up ? 1 : 0);
       return deps;
     },
   });
+  // Retention: expired recordings are deleted at start and every hour.
+  const sweep = () => void sweepRecordings(calls, recordingsDir, Date.now(), log.child({ component: 'recordings' })).catch((err: Error) => log.warn({ err: err.message }, 'recording sweep failed'));
+  sweep();
+  const sweeper = setInterval(sweep, 3_600_000);
+  sweeper.unref();
   const httpAddress = await api.listen({ host: config.daemon.http.host, port: config.daemon.http.port });
   log.info({ httpAddress }, 'daemon started');
 
   return {
     config: current,
     metrics,
+    recordingsDir,
     db,
     centre,
     outbound,
@@ -229,6 +254,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     reload: () => reloader.reload('api'),
     async stop() {
       reloader.stop();
+      clearInterval(sweeper);
       await centre!.stop();
       registrar.stop();
       await api.close();

@@ -28,6 +28,7 @@ export const DaemonSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     dataDir: Type.String({ default: './data' }),
+    /** Where call recordings are written (FreeSWITCH must see the same path); default <dataDir>/recordings. */
     recordingsDir: Type.Optional(Type.String()),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l)),
@@ -134,6 +135,8 @@ export const TargetSchema = Type.Union(
 );
 export const RouteSchema = TargetSchema;
 
+const RecordingMode = Type.Union([Type.Literal('auto'), Type.Literal('on-demand'), Type.Literal('off')], { description: 'auto | on-demand | off' });
+
 export const NumberSchema = Type.Object(
   {
     route: TargetSchema,
@@ -142,6 +145,10 @@ export const NumberSchema = Type.Object(
     description: Type.Optional(Type.String()),
     /** The client (tenant) calls to this number belong to. */
     client: Type.Optional(Type.String()),
+    /** Recording of this number's calls, when their queue does not say. */
+    recording: Type.Optional(RecordingMode),
+    /** Played to the caller before an agent is connected ("this call may be recorded"). */
+    recordingNotice: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -208,6 +215,10 @@ export const QueueSchema = Type.Object(
     maxSize: Type.Optional(Type.Integer({ minimum: 0 })),
     /** Where calls go when a limit is reached (default: a message, then hang up). */
     overflow: Type.Optional(TargetSchema),
+    /** Recording of this queue's calls: auto (from the agent's answer), on-demand (the agent starts it) or off. */
+    recording: Type.Optional(RecordingMode),
+    /** Recordings of this queue are deleted after this many days. */
+    recordingRetentionDays: Type.Optional(Type.Number({ minimum: 1, maximum: 36500 })),
     /** A caller who spoke with an agent within windowSec is offered to that agent first (waiting up to waitSec for them). */
     affinity: Type.Optional(
       Type.Object({ windowSec: Type.Number({ minimum: 1 }), waitSec: Type.Number({ minimum: 0, default: 0 }) }, { additionalProperties: false }),
@@ -283,6 +294,8 @@ export const ConfigSchema = Type.Object(
     external: ExternalSchema,
     /** IVR ("smart routing") flows by name; see src/config/ivr-schema.ts. */
     ivr: Type.Record(Id, IvrFlowSchema, { default: {}, additionalProperties: false }),
+    /** Messages an agent can leave on a customer's voicemail ("voicemail drop"), by name. */
+    voicemailDrops: Type.Record(Id, Type.Object({ file: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()) }, { additionalProperties: false }), { default: {}, additionalProperties: false }),
     /** Answering-machine detection tunables by profile name (checked against the detector's own ranges). */
     amdProfiles: Type.Record(Id, Type.Record(Type.String(), Type.Number()), { default: {}, additionalProperties: false }),
   },
@@ -298,6 +311,6 @@ export type Target = Static<typeof TargetSchema>;
 export type TransportConfig = Static<typeof TransportSchema>;
 
 /** Sections whose entries are merged by key across files. */
-export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr'] as const;
+export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr', 'voicemailDrops'] as const;
 /** Sections that one file owns whole. */
 export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external'] as const;

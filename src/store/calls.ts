@@ -12,10 +12,11 @@
  */
 import type { Logger } from 'pino';
 import type { Db } from './db.js';
-import type { CallTable } from './tables.js';
+import type { CallTable, RecordingTable } from './tables.js';
 
 export type CallRow = CallTable;
 export type CallPatch = Partial<Omit<CallTable, 'id'>>;
+export type RecordingRow = RecordingTable;
 
 export interface TimelineEvent {
   at: number;
@@ -137,6 +138,28 @@ export class CallStore {
     this.enqueue('call event', () =>
       this.db.insertInto('call_events').values({ call_id: callId, at, type, data: data ? JSON.stringify(data) : null }).execute(),
     );
+  }
+
+  /** The recordings' index: a file started, and its later changes (paused, done, failed, deleted). */
+  recordingStarted(row: RecordingRow): void {
+    this.enqueue('recording create', () => this.db.insertInto('recordings').values(row).execute());
+  }
+
+  recordingChanged(id: string, patch: Partial<Omit<RecordingRow, 'id'>>): void {
+    this.enqueue('recording update', () => this.db.updateTable('recordings').set(patch).where('id', '=', id).execute());
+  }
+
+  recordings(callId: string): Promise<RecordingRow[]> {
+    return this.db.selectFrom('recordings').selectAll().where('call_id', '=', callId).orderBy('segment').execute();
+  }
+
+  recording(id: string): Promise<RecordingRow | undefined> {
+    return this.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Recordings past their retention that still have a file. */
+  expiredRecordings(now: number, limit = 500): Promise<RecordingRow[]> {
+    return this.db.selectFrom('recordings').selectAll().where('expires_at', '<=', now).where('deleted_at', 'is', null).limit(limit).execute();
   }
 
   async list(opts: { limit: number; before?: number; queue?: string; agent?: string }): Promise<CallRow[]> {

@@ -33,6 +33,38 @@ export interface CallTable {
   /** Each phone's dialog identity as JSON (src/sip/dialog-identity.ts), for the same reason. */
   caller_sip: string | null;
   agent_sip: string | null;
+  /** Times the call was put on hold, and the held time summed. */
+  holds: number | null;
+  hold_ms: number | null;
+  /** The message an agent dropped, when, and when its playback finished. */
+  voicemail_drop: string | null;
+  voicemail_dropped_at: number | null;
+  voicemail_finished_at: number | null;
+}
+
+/** The recordings' index: one row per file (a call has one per agent segment, or per restart). */
+export interface RecordingTable {
+  id: string;
+  call_id: string;
+  segment: number;
+  agent_id: string | null;
+  queue_id: string | null;
+  /** The file's name inside the recordings directory. */
+  file: string;
+  started_at: number;
+  ended_at: number | null;
+  /** recording | paused | done | failed | deleted */
+  status: string;
+  error: string | null;
+  expires_at: number | null;
+  deleted_at: number | null;
+}
+
+/** An agent's desk settings (notifications), as JSON. */
+export interface AgentSettingsTable {
+  agent_id: string;
+  settings: string;
+  updated_at: number;
 }
 
 export interface CallEventTable {
@@ -79,6 +111,8 @@ export interface SessionTable {
 }
 
 export interface Database {
+  recordings: RecordingTable;
+  agent_settings: AgentSettingsTable;
   sessions: SessionTable;
   contacts: ContactTable;
   router_state: RouterStateTable;

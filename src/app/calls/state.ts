@@ -1,0 +1,139 @@
+/**
+ * What the call-handling modules share: a call as the shell holds it (its
+ * SIP dialogs and media legs, the router's and the live call's view of it)
+ * and the context each module works through. The layers:
+ * ```
+ *   contact-centre.ts    router commands, ending calls, restart and outage recovery
+ *   inbound.ts           arrival, numbers, targets (queue, IVR, voicemail, forward), hold music, announcements
+ *   offers.ts            ringing agents, connecting the one who answers
+ *   live-control.ts      the live call (src/core/call): controls from desk, API and phones, on FreeSWITCH
+ *   recordings.ts        the recordings' index, retention
+ *   transfer.ts          blind transfer (REFER)
+ * ```
+ */
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { AgentId, Presence, RouterEvent } from '../../core/acd/types.js';
+import type { LiveCall, LiveCallEvent } from '../../core/call/live-call.js';
+import type { Config, Target } from '../../config/schema.js';
+import type { EventSocket } from '../../media/event-socket.js';
+import type { Endpoint, MediaConnection } from '../../media/media-server.js';
+import type { AnsweredOffer, RingingOffer } from '../../sip/ring.js';
+import type { Registrar } from '../../sip/registrar.js';
+import type { CallStore } from '../../store/calls.js';
+import type { Db } from '../../store/db.js';
+import type { Metrics } from '../../api/metrics.js';
+import type { TollGuard } from '../../core/security/toll-guard.js';
+
+export interface Leg {
+  ep: Endpoint;
+  dialog: Srf.Dialog;
+}
+
+/** The live call of the core and the shell's queue of its commands. */
+export interface LiveSession {
+  machine: LiveCall;
+  /** Commands run one after another, in the order the machine gave them. */
+  work: Promise<void>;
+  timer?: NodeJS.Timeout;
+}
+
+export interface CallState {
+  id: string;
+  did: string;
+  callerNumber: string;
+  callerName: string;
+  /** From the contacts directory, when the number is known. */
+  contactName?: string;
+  clientId?: string;
+  queueId?: string;
+  arrivedAt: number;
+  queuedAt?: number;
+  caller?: Leg;
+  ringing: Map<AgentId, RingingOffer>;
+  answers: Map<AgentId, AnsweredOffer>;
+  /** `gone`: the live call hung the agent's leg up (a voicemail drop); the record still names the agent. */
+  agent?: { id: AgentId; ep?: Endpoint; dialog?: Srf.Dialog; answeredAt: number; gone?: boolean };
+  /** A leg to an external number the call was forwarded to. */
+  external?: Partial<Leg> & { answeredAt: number };
+  /** Variables collected on the way (IVR), returned with the call. */
+  variables: Record<string, string>;
+  announcing: boolean;
+  /** Leaving a voicemail: the caller hanging up is how it normally ends. */
+  inVoicemail?: boolean;
+  /** Left its queue through a limit: whatever happens next, that is how it ended. */
+  overflowed?: boolean;
+  /** Set when an agent transferred the call: shown with the next offer. */
+  transfer?: { by: AgentId; how: 'blind'; to: string };
+  /** The live call with the agent now connected, if any. */
+  session?: LiveSession;
+  /** Recording files so far (earlier agents): the next one is numbered on. */
+  segments: number;
+  /** The router was told the agent is done (a voicemail drop releases the agent before the call ends). */
+  agentReleased?: boolean;
+  /** A message dropped by the agent: the call ends when it has played. */
+  dropped?: string;
+  /** The number's notice ("this call may be recorded") has been played. */
+  noticePlayed?: boolean;
+  ended: boolean;
+}
+
+export interface ContactCentreDeps {
+  srf: Srf;
+  media: MediaConnection;
+  esl: EventSocket;
+  registrar: Registrar;
+  calls: CallStore;
+  db: Db;
+  metrics: Metrics;
+  /** Toll-fraud rules for calls to external numbers. */
+  toll: TollGuard;
+  log: Logger;
+  config: () => Config;
+  nodeId: string;
+  /** Where recordings are written, absolute, as FreeSWITCH sees it. */
+  recordingsDir: string;
+  /** Wall clock in ms, for the router and call records. */
+  now?: () => number;
+  /** The contact name of a caller's number, if known. */
+  contactName?: (number: string) => Promise<string | undefined>;
+  /** Runs an IVR flow on an answered call and says where the call goes next. */
+  ivr?: (call: { id: string; callerNumber: string; did: string; leg: Leg }, flow: string) => Promise<{ target: Target; variables: Record<string, string> } | undefined>;
+}
+
+/** What desks and wallboards are told, as it happens. */
+export type LiveEvent =
+  | { kind: 'agent'; agentId: string; status: string; presence: Presence; reason?: string; at: number }
+  | { kind: 'call'; callId: string; type: string; at: number; data?: Record<string, unknown> };
+
+export interface Finish {
+  side: 'caller' | 'agent' | 'system';
+  cause: string;
+  disposition: string;
+  mediaGone?: boolean;
+}
+
+/** What each call-handling module reaches of the centre. */
+export interface CentreContext {
+  readonly d: ContactCentreDeps;
+  readonly now: () => number;
+  readonly live: Map<string, CallState>;
+  /** FreeSWITCH channel uuid -> call and leg, to file RTP counters when the channel is destroyed. */
+  readonly legs: Map<string, { callId: string; leg: 'caller' | 'agent' }>;
+  /** Answers that arrive for calls that have already gone, kept until the router says to release them. */
+  readonly orphans: Map<string, AnsweredOffer>;
+  feed(event: RouterEvent): void;
+  timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at?: number): void;
+  finish(call: CallState, how: Finish, otherHungUp?: boolean, callerHungUp?: boolean): void;
+  hangUpFrom(call: CallState, side: 'caller' | 'agent', leg?: Srf.Dialog): void;
+  releaseOtherLeg(call: CallState, otherHungUp?: boolean, mediaGone?: boolean): void;
+  /** Work started from an event handler: a failure is logged with the call, never left unhandled. */
+  background(work: Promise<unknown>, callId: string, what: string): void;
+  /** An event from the wire (a phone's re-INVITE, a leg gone) for the call's live call (live-control.ts). */
+  wire(call: CallState, event: LiveCallEvent): void;
+  /** Sends an answered call where a target says (inbound.ts). */
+  routeTo(call: CallState, target: Target, via: string, depth?: number): Promise<void>;
+}
+
+/** High-resolution wall-clock ms, for timelines that latency figures are computed from. */
+export const hrNow = () => performance.timeOrigin + performance.now();
