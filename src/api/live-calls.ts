@@ -1,7 +1,7 @@
 /**
  * Live-call controls and recordings over HTTP:
  * ```
- *   POST /api/calls/:id/hold | resume | mute | unmute
+ *   POST /api/calls/:id/hold | resume | mute | unmute | hangup
  *   POST /api/calls/:id/dtmf            {digits}
  *   POST /api/calls/:id/recording       {action: start | stop | pause | resume}
  *   POST /api/calls/:id/voicemail-drop  {message}
@@ -49,6 +49,7 @@ const SIMPLE: Record<string, LiveCallEvent> = {
   resume: { type: 'resume', by: 'desk' },
   mute: { type: 'mute' },
   unmute: { type: 'unmute' },
+  hangup: { type: 'hang-up' },
 };
 
 export function registerLiveCalls(app: FastifyInstance, d: LiveCallDeps): void {

@@ -1,12 +1,13 @@
 /**
  * Minimal pure WAV (RIFF) reader: 16-bit linear PCM, and 8-bit G.711 mu-law (format 7)
  * or A-law (format 6) decoded to 16-bit. WAVE_FORMAT_EXTENSIBLE is accepted when its
- * sub-format is one of those. Multi-channel audio is mixed down to mono.
+ * sub-format is one of those. Multi-channel audio is mixed down to mono, or one
+ * channel is taken (`channel`, from 0: a call recording's customer or agent side).
  */
 
 export interface WavAudio {
   sampleRate: number;
-  /** Channels in the file; `samples` is always mono. */
+  /** Channels in the file; `samples` is always one: mixed, or the channel asked for. */
   channels: number;
   samples: Int16Array;
 }
@@ -49,7 +50,7 @@ let mulawTable: Int16Array | undefined;
 let alawTable: Int16Array | undefined;
 
 /** Parse a WAV file held in memory. Throws WavError saying what is wrong. */
-export function parseWav(buf: Buffer | Uint8Array): WavAudio {
+export function parseWav(buf: Buffer | Uint8Array, channel?: number): WavAudio {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < 12) throw new WavError(`file too short for a WAV header (${b.length} bytes)`);
   const riff = b.toString('latin1', 0, 4);
@@ -115,8 +116,10 @@ export function parseWav(buf: Buffer | Uint8Array): WavAudio {
   else if (format === FORMAT_ALAW) table = alawTable ??= buildTable(alawToLinear);
 
   const sampleAt = (pos: number): number => (table ? table[data![pos]!]! : data!.readInt16LE(pos));
-  if (channels === 1) {
-    for (let i = 0; i < frames; i++) out[i] = sampleAt(i * bytesPerSample);
+  if (channel !== undefined && (channel < 0 || channel >= channels)) throw new WavError(`channel ${channel} asked of a ${channels}-channel file`);
+  if (channels === 1 || channel !== undefined) {
+    const c = channel ?? 0;
+    for (let i = 0; i < frames; i++) out[i] = sampleAt(i * frameBytes + c * bytesPerSample);
   } else {
     for (let i = 0; i < frames; i++) {
       let sum = 0;

@@ -61,6 +61,8 @@ export interface StackOptions {
   sipSecurity?: string;
   /** Certificate and key for a WSS transport (softphones); without them only WS is offered. */
   tls?: { certFile: string; keyFile: string };
+  /** More configuration files by name (e.g. `drops.yaml`), written beside the others. */
+  files?: Record<string, string>;
 }
 
 export interface Stack {
@@ -111,6 +113,7 @@ ${opts.tls ? `    - { protocol: wss, address: 127.0.0.1, port: ${PORTS.drachtioW
       `queues:\n  support:\n    members: [${agents.map((a) => a.id).join(', ')}]\n    offerTimeoutSec: 10\n    wrapUpSec: 0\n    missedBackoffSec: 2\n`,
   );
   writeFileSync(path.join(dir, 'numbers.yaml'), opts.numbersYaml ?? `numbers:\n  "+15550100":\n    route: { queue: support }\n`);
+  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(path.join(dir, name), text);
 }
 
 function waitPort(port: number, timeoutMs: number): Promise<void> {

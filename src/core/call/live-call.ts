@@ -86,6 +86,7 @@ export type LiveCallEvent =
   | { type: 'beep' }
   | { type: 'playback-done' }
   | { type: 'transfer-out'; to: string }
+  | { type: 'hang-up' }
   | { type: 'leg-gone'; leg: LegId; cause: string }
   | { type: 'customer-phone-hold'; held: boolean }
   | { type: 'tick' };
@@ -273,6 +274,15 @@ export class LiveCall {
       case 'transfer-out':
         if (!live) return `the call is ${this.phase}`;
         this.transferOut(e.to, now, out);
+        return undefined;
+      case 'hang-up':
+        if (!live) return `the call is ${this.phase}`;
+        this.closeHold(now);
+        this.stopRecording(out);
+        this.hangup(this.agent, 'NORMAL_CLEARING', out);
+        this.releaseAgent('hung-up', out);
+        this.hangup(this.customer, 'NORMAL_CLEARING', out);
+        this.end('agent', 'NORMAL_CLEARING', out);
         return undefined;
       case 'leg-gone':
         this.legGone(e.leg, e.cause, now, out);

@@ -213,6 +213,7 @@ function randomEvent(r: () => number, world: World): LiveCallEvent {
     { type: 'beep' },
     { type: 'playback-done' },
     { type: 'transfer-out', to: 'sales' },
+    { type: 'hang-up' },
     { type: 'customer-phone-hold', held: r() < 0.5 },
     { type: 'tick' },
   ]);

@@ -1,0 +1,157 @@
+/**
+ * A phone's media for tests: a UDP socket that plays its own tone as PCMU
+ * (20 ms packets) and keeps everything it receives, so a test can tell by
+ * content which tones reached this party and when, and which RFC 2833 digits
+ * it was sent. The signalling is SIPp's; its SDP points here (c=127.0.0.1,
+ * m=audio <port>). The far end's address is learned from its first packet
+ * (FreeSWITCH sends from the port it receives on).
+ */
+import dgram from 'node:dgram';
+import { mulawToLinear } from '../../src/audio/wav.js';
+import { linearToMulaw } from './audio.js';
+
+export interface Received {
+  at: number;
+  pt: number;
+  /** RTP timestamp: one per DTMF event, however often its packets repeat. */
+  ts: number;
+  payload: Buffer;
+}
+
+/** Goertzel power of `freq` in samples, normalised by the signal's energy (0..1: the share of energy at that frequency). */
+export function toneShare(samples: ArrayLike<number>, freq: number, rate = 8000): number {
+  const n = samples.length;
+  if (n === 0) return 0;
+  const k = Math.round((n * freq) / rate);
+  const w = (2 * Math.PI * k) / n;
+  const coeff = 2 * Math.cos(w);
+  let s1 = 0;
+  let s2 = 0;
+  let energy = 0;
+  for (let i = 0; i < n; i++) {
+    const x = samples[i]!;
+    energy += x * x;
+    const s0 = x + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  if (energy === 0) return 0;
+  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return (2 * power) / (n * energy);
+}
+
+export class RtpPeer {
+  readonly received: Received[] = [];
+  private remote?: { address: string; port: number };
+  private timer?: NodeJS.Timeout;
+  private seq = Math.floor(Math.random() * 60000);
+  private ts = 0;
+  private phase = 0;
+  private readonly ssrc = Math.floor(Math.random() * 2 ** 32);
+  /** Digits queued to be sent as RFC 2833 events. */
+  private dtmfQueue: string[] = [];
+  private dtmfState?: { digit: string; packets: number };
+  sending = true;
+
+  private constructor(
+    private readonly sock: dgram.Socket,
+    readonly port: number,
+    readonly freqHz: number,
+    private readonly amplitude: number,
+  ) {
+    sock.on('message', (msg, rinfo) => {
+      if (msg.length < 12) return;
+      if (!this.remote) this.remote = { address: rinfo.address, port: rinfo.port };
+      this.received.push({ at: Date.now(), pt: msg[1]! & 0x7f, ts: msg.readUInt32BE(4), payload: msg.subarray(12 + (msg[0]! & 0x0f) * 4) });
+    });
+    this.timer = setInterval(() => this.tick(), 20);
+  }
+
+  static async open(freqHz: number, amplitude = 6000): Promise<RtpPeer> {
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    return new RtpPeer(sock, sock.address().port, freqHz, amplitude);
+  }
+
+  /** Queues RFC 2833 digits (payload type 101), sent as 100 ms events. */
+  sendDigits(digits: string): void {
+    this.dtmfQueue.push(...digits.split(''));
+  }
+
+  private tick(): void {
+    if (!this.remote || !this.sending) return;
+    const header = Buffer.alloc(12);
+    header[0] = 0x80;
+    header.writeUInt32BE(this.ssrc, 8);
+    let payload: Buffer;
+    if (!this.dtmfState && this.dtmfQueue.length) this.dtmfState = { digit: this.dtmfQueue.shift()!, packets: 0 };
+    if (this.dtmfState) {
+      const d = this.dtmfState;
+      d.packets++;
+      const end = d.packets >= 5;
+      header[1] = 101 | (d.packets === 1 ? 0x80 : 0);
+      payload = Buffer.alloc(4);
+      payload[0] = '0123456789*#ABCD'.indexOf(d.digit);
+      payload[1] = (end ? 0x80 : 0) | 10;
+      payload.writeUInt16BE(Math.min(d.packets * 160, 0xffff), 2);
+      if (end) this.dtmfState = undefined;
+      header.writeUInt16BE(this.seq++ & 0xffff, 2);
+      header.writeUInt32BE(this.ts >>> 0, 4);
+      if (end) this.ts += 800;
+    } else {
+      header[1] = 0;
+      payload = Buffer.alloc(160);
+      for (let i = 0; i < 160; i++) {
+        payload[i] = linearToMulaw(this.amplitude * Math.sin(this.phase));
+        this.phase += (2 * Math.PI * this.freqHz) / 8000;
+      }
+      header.writeUInt16BE(this.seq++ & 0xffff, 2);
+      header.writeUInt32BE(this.ts >>> 0, 4);
+      this.ts += 160;
+    }
+    this.sock.send(Buffer.concat([header, payload]), this.remote.port, this.remote.address);
+  }
+
+  /** The PCMU audio received between two wall-clock times, as linear samples. */
+  audio(from: number, to: number): Int16Array {
+    const chunks = this.received.filter((r) => r.pt === 0 && r.at >= from && r.at < to);
+    const out = new Int16Array(chunks.length * 160);
+    let i = 0;
+    for (const c of chunks) for (const b of c.payload) out[i++] = mulawToLinear(b);
+    return out.subarray(0, i);
+  }
+
+  /**
+   * What this party heard in a window: for each frequency asked, the share of
+   * the received energy at it, and the window's RMS level.
+   */
+  heard(from: number, to: number, freqs: number[]): { rms: number; packets: number; share: Record<number, number> } {
+    const a = this.audio(from, to);
+    let e = 0;
+    for (const x of a) e += x * x;
+    const share: Record<number, number> = {};
+    for (const f of freqs) share[f] = toneShare(a, f);
+    return { rms: a.length ? Math.sqrt(e / a.length) : 0, packets: a.length / 160, share };
+  }
+
+  /** Digits received as RFC 2833 events (one per event, at its end packet). */
+  digits(): string {
+    let out = '';
+    let lastTs = -1;
+    for (const r of this.received) {
+      if (r.pt !== 101 || r.payload.length < 4) continue;
+      const end = (r.payload[1]! & 0x80) !== 0;
+      if (!end) continue;
+      // The end packet is sent three times: one digit per event (its RTP timestamp).
+      if (r.ts === lastTs) continue;
+      lastTs = r.ts;
+      out += '0123456789*#ABCD'[r.payload[0]!] ?? '?';
+    }
+    return out;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.sock.close();
+  }
+}
