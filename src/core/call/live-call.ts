@@ -401,7 +401,6 @@ export class LiveCall {
     if (leg.role === 'customer') {
       this.closeHold(now);
       this.stopRecording(out);
-      out.push({ type: 'timeline', event: 'customer-left', data: { cause } });
       this.hangup(this.agent, 'NORMAL_CLEARING', out);
       this.releaseAgent('customer-gone', out);
       this.end('customer', cause, out);
