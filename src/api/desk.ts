@@ -1,7 +1,7 @@
 /**
  * Serves the agent desk: a SIP.js WebRTC softphone with presence, offers,
- * wrap-up and calls in pool (src/web/desk), SIP.js itself from the installed
- * package, and the settings the page needs to register (domain, WebSocket
+ * live-call controls, wrap-up, calls in pool and notifications (src/web/desk),
+ * SIP.js, Preact and htm from the installed packages, and the settings the page needs to register (domain, WebSocket
  * transports).
  */
 import { existsSync } from 'node:fs';
@@ -24,14 +24,19 @@ export function deskDir(): string {
   return candidates.find((c) => existsSync(path.join(c, 'index.html'))) ?? candidates[0]!;
 }
 
-function sipJsDir(): string {
-  const entry = createRequire(import.meta.url).resolve('sip.js');
-  return path.dirname(entry);
+/** An installed package's directory (sip.js: its entry's; preact, htm: the package root above dist/). */
+function packageDir(name: string, up = 0): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve(name));
+  for (let i = 0; i < up; i++) dir = path.dirname(dir);
+  return dir;
 }
 
 export async function registerDesk(app: FastifyInstance, settings: () => DeskSettings): Promise<void> {
   await app.register(fastifyStatic, { root: deskDir(), prefix: '/desk/', index: 'index.html' });
-  await app.register(fastifyStatic, { root: sipJsDir(), prefix: '/desk/vendor/sip.js/', decorateReply: false });
+  await app.register(fastifyStatic, { root: packageDir('sip.js'), prefix: '/desk/vendor/sip.js/', decorateReply: false });
+  // The desk's UI library, served as the browser imports it (see index.html's import map).
+  await app.register(fastifyStatic, { root: packageDir('preact', 1), prefix: '/desk/vendor/preact/', decorateReply: false });
+  await app.register(fastifyStatic, { root: packageDir('htm', 1), prefix: '/desk/vendor/htm/', decorateReply: false });
   app.get('/desk', async (_req, reply) => reply.redirect('/desk/'));
   app.get('/desk/settings.json', async () => settings());
 }

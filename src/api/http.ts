@@ -63,6 +63,12 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     });
   }
 
+  // Before the routes, so that every route's failures take this shape. Validation failures name the field (fastify's default message does, e.g. "querystring/limit must be <= 1000").
+  app.setErrorHandler((err: { validation?: unknown; statusCode?: number; message: string }, _req, reply) => {
+    if (err.validation) return reply.code(400).send({ error: err.message });
+    d.log.error({ err: err.message }, 'request failed');
+    return reply.code(err.statusCode ?? 500).send({ error: err.statusCode && err.statusCode < 500 ? err.message : 'internal error' });
+  });
   // Registered before the routes, so `{ websocket: true }` routes are upgraded.
   await app.register(websocket);
   app.decorateRequest('caller', null);
@@ -268,18 +274,12 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     const agent = q.get('agent');
     const call = q.get('call');
     const unsubscribe = d.subscribe((e) => {
-      if (agent && !(e.kind === 'agent' ? e.agentId === agent : e.data?.agentId === agent)) return;
+      if (agent && !(e.kind === 'agent' ? e.agentId === agent : (e.agentId ?? e.data?.agentId) === agent)) return;
       if (call && !(e.kind === 'call' && e.callId === call)) return;
       socket.send(JSON.stringify(e));
     });
     socket.on('close', unsubscribe);
   });
 
-  // Validation failures name the field (fastify's default message does, e.g. "querystring/limit must be <= 1000").
-  app.setErrorHandler((err: { validation?: unknown; statusCode?: number; message: string }, _req, reply) => {
-    if (err.validation) return reply.code(400).send({ error: err.message });
-    d.log.error({ err: err.message }, 'request failed');
-    return reply.code(err.statusCode ?? 500).send({ error: err.statusCode && err.statusCode < 500 ? err.message : 'internal error' });
-  });
   return app;
 }

@@ -167,7 +167,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
 
   timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at = hrNow()): void {
     this.d.calls.event(call.id, at, type, data);
-    this.emit('live', { kind: 'call', callId: call.id, type, at, ...(data ? { data } : {}) });
+    const agentId = this.live.get(call.id)?.agent?.id;
+    this.emit('live', { kind: 'call', callId: call.id, type, at, ...(data ? { data } : {}), ...(agentId ? { agentId } : {}) });
   }
 
   // ---- calls in, targets, live-call controls (calls/*.ts) ---------------

@@ -22,7 +22,7 @@ t.test(`kill -9 of the daemon with ${CALLS} bridged calls`, { skip: found.ok ? f
   await registerAgents(stack, 16000);
   t.pass(`all ${CALLS} agents register`);
   const talkMs = 45_000;
-  const callers = runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '40000', '-m', String(CALLS), '-r', '25', '-l', String(CALLS), '-d', String(talkMs), '-timeout', '180s', '-aa'], peerDir(stack, 'callers', 440, 60), 200_000);
+  const callers = runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '40000', '-m', String(CALLS), '-r', '10', '-l', String(CALLS), '-d', String(talkMs), '-timeout', '180s', '-aa'], peerDir(stack, 'callers', 440, 60), 200_000);
   const bridged = async () => ((await stack.http(`/api/calls?limit=${CALLS * 2}`)) as { calls: CallTable[] }).calls.filter((c) => c.agent_answered_at && !c.ended_at);
   await waitFor(`${CALLS} calls to be bridged`, async () => ((await bridged()).length === CALLS ? true : undefined), 60_000, 250);
   await new Promise((r) => setTimeout(r, 1_000)); // the router's state is saved within 250 ms of a change

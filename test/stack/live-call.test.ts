@@ -130,7 +130,7 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
 
     // Controls that do not apply change nothing.
     t.match(await api(stack, 'POST', `/api/calls/${callId}/resume`), { status: 409, json: { error: 'the call is not on hold' } }, 'resume when not held: 409 with the reason');
-    t.match(await api(stack, 'POST', `/api/calls/${callId}/dtmf`, { digits: '12x' }), { status: 400, json: { message: /digits/ } }, 'bad digits: 400 naming the field');
+    t.match(await api(stack, 'POST', `/api/calls/${callId}/dtmf`, { digits: '12x' }), { status: 400, json: { error: /digits/ } }, 'bad digits: 400 naming the field');
     t.match(await api(stack, 'POST', `/api/calls/nope/hold`), { status: 404 }, 'an unknown call: 404');
     t.match(await api(stack, 'POST', `/api/calls/${callId}/voicemail-drop`, { message: 'nope' }), { status: 400, json: { field: 'message' } }, 'an unknown message: 400 naming it');
 

@@ -104,7 +104,7 @@ export interface ContactCentreDeps {
 /** What desks and wallboards are told, as it happens. */
 export type LiveEvent =
   | { kind: 'agent'; agentId: string; status: string; presence: Presence; reason?: string; at: number }
-  | { kind: 'call'; callId: string; type: string; at: number; data?: Record<string, unknown> };
+  | { kind: 'call'; callId: string; type: string; at: number; data?: Record<string, unknown>; /** The agent handling the call, if any: their desk is told. */ agentId?: string };
 
 export interface Finish {
   side: 'caller' | 'agent' | 'system';

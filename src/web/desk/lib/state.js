@@ -1,0 +1,33 @@
+// @ts-check
+// What the desk shows, in one place.
+import { Store } from './ui.js';
+
+/**
+ * @typedef {'off' | 'sound' | 'desktop' | 'both'} NotifyMode
+ * @typedef {{ offer: NotifyMode; missed: NotifyMode; transfer: NotifyMode; ended: NotifyMode }} Notifications
+ * @typedef {{ type: string; at: number; data?: Record<string, unknown> | null }} TimelineEntry
+ * @typedef {{ phase: string; muted: boolean; recording: 'stopped' | 'on' | 'paused'; holds: number; holdMs: number; heldSince?: number }} LiveView
+ * @typedef {{ callId?: string; name: string; number: string; startedAt: number; live?: LiveView; timeline: TimelineEntry[]; error?: string; localMute: boolean }} CallState
+ * @typedef {{ name: string; number: string; detail: string }} OfferState
+ * @typedef {{ id: string; name?: string; extension?: string; breakReasons?: string[] }} Agent
+ * @typedef {{ status: string; presence: string; reason?: string; activity?: string; countdownMs?: number; callsAnswered: number }} AgentView
+ * @typedef {{ callId: string; caller?: string; queueId: string; waitedMs: number }} PoolEntry
+ * @typedef {{ id: string; waiting: number; offered: number; longestWaitMs: number; agents?: { ready: number } }} QueueEntry
+ * @typedef {{
+ *   agent?: Agent; signInError: string; phone: string; view?: AgentView; pool: PoolEntry[]; queues: QueueEntry[];
+ *   offer?: OfferState; call?: CallState; notifications: Notifications; messages: { name: string; description?: string }[];
+ *   lastNotice?: { what: string; title: string; body: string; at: number };
+ * }} DeskState
+ */
+
+/** @type {Store<DeskState>} */
+export const store = new Store(
+  /** @type {DeskState} */ ({
+    signInError: '',
+    phone: 'offline',
+    pool: [],
+    queues: [],
+    notifications: { offer: 'sound', missed: 'desktop', transfer: 'both', ended: 'off' },
+    messages: [],
+  }),
+);
