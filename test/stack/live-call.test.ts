@@ -11,93 +11,11 @@ import path from 'node:path';
 import t from 'tap';
 import { parseWav } from '../../src/audio/wav.js';
 import { writeToneWav } from '../support/audio.js';
-import { RtpPeer, toneShare } from '../support/rtp-peer.js';
-import { findStack, PORTS, registerAgent, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
+import { toneShare } from '../support/rtp-peer.js';
+import { findStack, startStack, waitFor } from './harness.js';
+import { AGENT, api, closed, connectCall, CUSTOMER, describe, dominant, exited, MESSAGE, MUSIC, sleep, type CallDetail } from './live-support.js';
 
 const found = findStack();
-const CUSTOMER = 440;
-const AGENT = 1200;
-const MUSIC = 350;
-const MESSAGE = 2000;
-const FREQS = [CUSTOMER, AGENT, MUSIC, MESSAGE];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface CallDetail {
-  id: string;
-  disposition: string | null;
-  ended_at: number | null;
-  holds: number | null;
-  hold_ms: number | null;
-  voicemail_drop: string | null;
-  voicemail_dropped_at: number | null;
-  voicemail_finished_at: number | null;
-  hangup_side: string | null;
-  timeline: { at: number; type: string; data: Record<string, unknown> | null }[];
-}
-
-async function api(stack: Stack, method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown>; raw: Response }> {
-  const res = await fetch(`${stack.daemon.httpAddress}${pathname}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = res.headers.get('content-type')?.includes('json') ? await res.text() : '';
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, raw: res };
-}
-
-/** Which of the test tones dominate what a party heard in [from, to). */
-function dominant(peer: RtpPeer, from: number, to: number): { tone?: number; rms: number; share: Record<number, number> } {
-  const h = peer.heard(from, to, FREQS);
-  const best = FREQS.reduce((a, b) => (h.share[b]! > h.share[a]! ? b : a));
-  return { ...(h.rms > 150 && h.share[best]! > 0.5 ? { tone: best } : {}), rms: Math.round(h.rms), share: h.share };
-}
-
-const describe = (d: ReturnType<typeof dominant>) => `${d.tone ? `${d.tone} Hz` : 'no tone'} (rms ${d.rms}; ${FREQS.map((f) => `${f}: ${d.share[f]!.toFixed(2)}`).join(', ')})`;
-
-interface Parties {
-  customer: RtpPeer;
-  agent: RtpPeer;
-  callId: string;
-  caller: Awaited<ReturnType<typeof startSipp>>;
-  phone: Awaited<ReturnType<typeof startSipp>>;
-}
-
-/** A customer calls, the agent's phone (scenario) answers; resolves once the live call is up. */
-async function connectCall(stack: Stack, opts: { agentScenario?: string; callerScenario?: string; did?: string; port: number }): Promise<Parties> {
-  const customer = await RtpPeer.open(CUSTOMER);
-  const agent = await RtpPeer.open(AGENT);
-  const phonePort = opts.port;
-  const reg = await registerAgent(stack, stack.agents[0]!, phonePort);
-  if (reg.code !== 0) throw new Error(`registration failed: ${reg.stderr}`);
-  const phone = await startSipp(stack.bins, ['-sf', path.join(SIPP_DIR, opts.agentScenario ?? 'agent-media.xml'), '-i', '127.0.0.1', '-p', String(phonePort), '-m', '1', '-d', '300', '-key', 'rtp_port', String(agent.port), '-timeout', '90s', '-timeout_error'], stack.dir);
-  const before = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]?.id;
-  const caller = await startSipp(stack.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, opts.callerScenario ?? 'caller-media.xml'), '-s', opts.did ?? '+15550100', '-i', '127.0.0.1', '-p', String(phonePort + 100), '-m', '1', '-key', 'rtp_port', String(customer.port), '-timeout', '90s', '-timeout_error'], stack.dir);
-  const callId = await waitFor('the call to be connected to the agent', async () => {
-    const latest = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0];
-    if (!latest || latest.id === before) return undefined;
-    const live = await api(stack, 'GET', `/api/calls/${latest.id}/live`);
-    return live.status === 200 ? latest.id : undefined;
-  }, 20_000);
-  return { customer, agent, callId, caller, phone };
-}
-
-async function closed(stack: Stack, callId: string): Promise<CallDetail> {
-  return waitFor('the call record to close', async () => {
-    const d = (await stack.http(`/api/calls/${callId}`)) as CallDetail;
-    return d.ended_at ? d : undefined;
-  }, 15_000);
-}
-
-async function exited(p: { proc: import('node:child_process').ChildProcess; output(): string }, what: string, timeoutMs = 20_000): Promise<number> {
-  if (p.proc.exitCode !== null) return p.proc.exitCode;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not finish: ${p.output().slice(-800)}`)), timeoutMs);
-    p.proc.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code ?? -1);
-    });
-  });
-}
 
 t.test('working a live call on the real stack', { skip: found.ok ? false : found.missing, timeout: 300_000 }, async (t) => {
   if (!found.ok) return;

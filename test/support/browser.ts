@@ -15,7 +15,8 @@ export function findBrowser(): { ok: true; path: string } | { ok: false; missing
   return { ok: false, missing: env ? `browser test skipped: CHROMIUM_BIN=${env} does not exist` : 'browser test skipped: Chromium not found (apt-get install chromium, or set CHROMIUM_BIN)' };
 }
 
-export function launchBrowser(executablePath: string): Promise<Browser> {
+/** `fakeAudioFile`: a 16-bit PCM WAV the fake microphone plays (looped) instead of its beeps. */
+export function launchBrowser(executablePath: string, opts: { fakeAudioFile?: string } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath,
     headless: true,
@@ -24,6 +25,7 @@ export function launchBrowser(executablePath: string): Promise<Browser> {
       '--disable-gpu',
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
+      ...(opts.fakeAudioFile ? [`--use-file-for-fake-audio-capture=${opts.fakeAudioFile}`] : []),
       '--autoplay-policy=no-user-gesture-required',
       // This machine's network is closed: without these, Chromium keeps trying to reach Google.
       '--disable-background-networking',
