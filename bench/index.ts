@@ -1,15 +1,18 @@
 /**
  * npm run bench: the router's decision time (pure, in-process) and the call
  * latencies on the real stack when FreeSWITCH, drachtio-server and SIPp are
- * installed. The AMD benchmark is `npm run bench:amd`.
+ * installed, and the live-call controls' request -> effect on the wire. The
+ * AMD benchmark is `npm run bench:amd`.
  */
 import { benchAcdStack } from './acd-stack.js';
 import { benchInbound } from './inbound.js';
 import { benchRouter } from './router.js';
+import { benchLiveControls } from './live-call.js';
 
 const router = benchRouter();
 const inbound = await benchInbound({ calls: 200, agents: 10, cps: 5, talkMs: 1000 });
 const acd = await benchAcdStack(200);
+const live = await benchLiveControls(200);
 console.log('\nSummary');
 console.log(`router: agent frees up -> offer p99 ${router.freeUpP99!.toFixed(2)} us (target < 100 us)`);
 if (inbound) {
@@ -20,5 +23,10 @@ if (acd) {
   console.log(`real stack: agent free -> waiting call's INVITE median ${acd.freeToOfferP50!.toFixed(2)} ms, p99 ${acd.freeToOfferP99!.toFixed(2)} ms (target p99 < 25 ms)`);
   console.log(`real stack: decline -> re-offer INVITE median ${acd.reofferP50!.toFixed(2)} ms, p99 ${acd.reofferP99!.toFixed(2)} ms`);
   console.log(`real stack: caller hang-up -> CANCEL to ringing agent median ${acd.cancelP50!.toFixed(2)} ms, p99 ${acd.cancelP99!.toFixed(2)} ms`);
+}
+if (live) {
+  console.log(`real stack: hold request -> first hold-music packet at the customer median ${live.holdP50!.toFixed(2)} ms, p99 ${live.holdP99!.toFixed(2)} ms (aim p99 < 50 ms)`);
+  console.log(`real stack: resume request -> first packet of the agent again median ${live.resumeP50!.toFixed(2)} ms, p99 ${live.resumeP99!.toFixed(2)} ms`);
+  console.log(`real stack: DTMF request -> first RFC 2833 packet median ${live.dtmfP50!.toFixed(2)} ms, p99 ${live.dtmfP99!.toFixed(2)} ms (aim p99 < 50 ms)`);
 }
 process.exit(0);

@@ -1,50 +1,64 @@
 /**
- * FreeSWITCH actions on a live call's media legs, each one API command (or
- * two) over the leg's own Event Socket connection. The live call
- * (src/core/call/live-call.ts) decides; this only carries it out.
+ * FreeSWITCH actions on a live call's media legs. Each is one or two API
+ * commands over the daemon's own Event Socket (a leg's outbound socket from
+ * fsmrf answers API commands ~50 ms late: FreeSWITCH polls it every 20 ms,
+ * twice per command); only a prompt that must be awaited to its end goes
+ * through the leg's socket. The live call (src/core/call/live-call.ts)
+ * decides; this only carries it out.
  */
 import type { Endpoint } from './media-server.js';
 
-/** Runs an API command on the leg's connection; its reply, or an error with FreeSWITCH's words when it says -ERR. */
-export async function api(ep: Endpoint, command: string, args: string): Promise<string> {
-  const evt = (await ep.api(command, args)) as { getBody?: () => string } | string | undefined;
-  const body = typeof evt === 'string' ? evt : (evt?.getBody?.() ?? '');
-  if (body.startsWith('-')) throw new Error(`${command}: ${body.trim()}`);
+/** Runs one API command (`uuid_break <uuid> all`) and returns FreeSWITCH's reply. */
+export type Api = (command: string) => Promise<string>;
+
+/** The command's reply, or an error with FreeSWITCH's words when it says -ERR. */
+async function ok(api: Api, command: string): Promise<string> {
+  const body = await api(command);
+  if (body.startsWith('-')) throw new Error(`${command.split(' ')[0]}: ${body.trim()}`);
   return body;
 }
 
-/** Breaks the leg's bridge (both legs park) and plays hold music to it until the next action. */
-export async function holdMusic(ep: Endpoint, source: string): Promise<void> {
-  await api(ep, 'uuid_transfer', `${ep.uuid} -both park inline`);
-  // endless_playback repeats a file; a local_stream never ends anyway. Settles when broken.
-  void ep.execute('endless_playback', source).catch(() => undefined);
+/**
+ * Hold, keeping the bridge: what FreeSWITCH sends to the leg is displaced by
+ * the music (looped), and what it reads from the leg is silenced, so the
+ * partner hears nothing. Two media bugs, effective at the next 20 ms frame;
+ * no re-bridging, no re-INVITE, the recording goes on.
+ */
+export async function holdMusic(api: Api, uuid: string, source: string): Promise<void> {
+  // Independent bugs: both at once (each command is a FreeSWITCH background job).
+  await Promise.all([ok(api, `uuid_audio ${uuid} start read mute 1`), ok(api, `uuid_displace ${uuid} start ${source} 0 l`)]);
+}
+
+/** Ends a hold: the music off the leg, its voice back to the partner. */
+export async function resumeBridge(api: Api, uuid: string, source: string): Promise<void> {
+  await Promise.all([ok(api, `uuid_displace ${uuid} stop ${source}`), ok(api, `uuid_audio ${uuid} stop`)]);
 }
 
 /** Stops whatever the leg hears (music, a prompt): silence. */
-export async function silence(ep: Endpoint): Promise<void> {
-  await api(ep, 'uuid_break', `${ep.uuid} all`).catch(() => undefined);
+export async function silence(api: Api, uuid: string): Promise<void> {
+  await api(`uuid_break ${uuid} all`).catch(() => undefined);
 }
 
 /** Takes the leg out of any bridge and plays `file` from its start; resolves when it has played. */
-export async function playAlone(ep: Endpoint, file: string): Promise<void> {
-  await api(ep, 'uuid_transfer', `${ep.uuid} park inline`);
+export async function playAlone(api: Api, ep: Endpoint, file: string): Promise<void> {
+  await ok(api, `uuid_transfer ${ep.uuid} park inline`);
   await ep.play(file);
 }
 
 /** Bridges two legs (whatever either heard stops). */
-export async function bridge(a: Endpoint, b: Endpoint): Promise<void> {
-  await silence(a);
-  await a.bridge(b);
+export async function bridge(api: Api, a: string, b: string): Promise<void> {
+  await silence(api, a);
+  await ok(api, `uuid_bridge ${a} ${b}`);
 }
 
 /** Silences what FreeSWITCH reads from the leg (the agent's voice), for every phone alike. */
-export async function mute(ep: Endpoint, on: boolean): Promise<void> {
-  await api(ep, 'uuid_audio', on ? `${ep.uuid} start read mute 1` : `${ep.uuid} stop`);
+export async function mute(api: Api, uuid: string, on: boolean): Promise<void> {
+  await ok(api, on ? `uuid_audio ${uuid} start read mute 1` : `uuid_audio ${uuid} stop`);
 }
 
 /** RFC 2833 digits towards the leg's phone. */
-export async function sendDtmf(ep: Endpoint, digits: string): Promise<void> {
-  await api(ep, 'uuid_send_dtmf', `${ep.uuid} ${digits}`);
+export async function sendDtmf(api: Api, uuid: string, digits: string): Promise<void> {
+  await ok(api, `uuid_send_dtmf ${uuid} ${digits}`);
 }
 
 /**
@@ -52,7 +66,7 @@ export async function sendDtmf(ep: Endpoint, digits: string): Promise<void> {
  * customer), right what it sends to it (the agent, or hold music). `mask`
  * writes silence while paused. `path` is absolute, as FreeSWITCH sees it.
  */
-export async function recordLeg(ep: Endpoint, op: 'start' | 'pause' | 'resume' | 'stop', path: string): Promise<void> {
+export async function recordLeg(api: Api, uuid: string, op: 'start' | 'pause' | 'resume' | 'stop', path: string): Promise<void> {
   const action = { start: 'start', pause: 'mask', resume: 'unmask', stop: 'stop' }[op];
-  await api(ep, 'uuid_record', op === 'start' ? `${ep.uuid} start ${path} 0 {RECORD_STEREO=true}` : `${ep.uuid} ${action} ${path}`);
+  await ok(api, op === 'start' ? `uuid_record ${uuid} start ${path} 0 {RECORD_STEREO=true}` : `uuid_record ${uuid} ${action} ${path}`);
 }

@@ -62,7 +62,7 @@ export class RtpPeer {
     sock.on('message', (msg, rinfo) => {
       if (msg.length < 12) return;
       if (!this.remote) this.remote = { address: rinfo.address, port: rinfo.port };
-      this.received.push({ at: Date.now(), pt: msg[1]! & 0x7f, ts: msg.readUInt32BE(4), payload: msg.subarray(12 + (msg[0]! & 0x0f) * 4) });
+      this.received.push({ at: performance.timeOrigin + performance.now(), pt: msg[1]! & 0x7f, ts: msg.readUInt32BE(4), payload: msg.subarray(12 + (msg[0]! & 0x0f) * 4) });
     });
     this.timer = setInterval(() => this.tick(), 20);
   }
@@ -132,6 +132,24 @@ export class RtpPeer {
     const share: Record<number, number> = {};
     for (const f of freqs) share[f] = toneShare(a, f);
     return { rms: a.length ? Math.sqrt(e / a.length) : 0, packets: a.length / 160, share };
+  }
+
+  /** The first packet received at or after `from` (wall-clock ms) that `match` accepts. */
+  firstAfter(from: number, match: (r: Received) => boolean): Received | undefined {
+    for (let i = this.received.length - 1; i >= 0 && this.received[i]!.at >= from; i--) {
+      if (i === 0 || this.received[i - 1]!.at < from) {
+        for (let j = i; j < this.received.length; j++) if (match(this.received[j]!)) return this.received[j];
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether a PCMU packet is mostly the tone `freq`. */
+  static isTone(r: Received, freq: number): boolean {
+    if (r.pt !== 0) return false;
+    const a = Array.from(r.payload, mulawToLinear);
+    return toneShare(a, freq) > 0.5;
   }
 
   /** Digits received as RFC 2833 events (one per event, at its end packet). */

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { LiveCall, type LiveCallCommand, type LiveCallEvent, type LiveCallPolicy, type LiveCallView } from '../../core/call/live-call.js';
-import { bridge, holdMusic, mute, playAlone, recordLeg, sendDtmf, silence } from '../../media/call-media.js';
+import { bridge, holdMusic, mute, playAlone, recordLeg, resumeBridge, sendDtmf, silence, type Api } from '../../media/call-media.js';
 import { releaseEndpoint, type Endpoint } from '../../media/media-server.js';
 import { transferTarget } from '../policy.js';
 import { holdMusicOf } from './inbound.js';
@@ -101,6 +101,11 @@ function armTimer(ctx: CentreContext, call: CallState): void {
   s.timer = setTimeout(() => wire(ctx, call, { type: 'tick' }), Math.max(0, at - ctx.now()));
 }
 
+/** What FreeSWITCH has now: which two legs are bridged, which leg runs hold music. */
+function media(call: CallState): NonNullable<CallState['media']> {
+  return (call.media ??= {});
+}
+
 function endpoint(call: CallState, leg: string): Endpoint {
   if (call.caller?.ep.uuid === leg) return call.caller.ep;
   if (call.agent?.ep?.uuid === leg) return call.agent.ep;
@@ -108,35 +113,60 @@ function endpoint(call: CallState, leg: string): Endpoint {
 }
 
 async function exec(ctx: CentreContext, call: CallState, c: LiveCallCommand): Promise<void> {
+  const api: Api = (command) => ctx.d.esl.api(command);
   switch (c.type) {
-    case 'bridge':
-      await bridge(endpoint(call, c.a), endpoint(call, c.b));
+    case 'bridge': {
+      const a = endpoint(call, c.a).uuid;
+      const b = endpoint(call, c.b).uuid;
+      const m = media(call);
+      // Back from hold: the bridge was only suspended for the music.
+      if (m.bridged?.includes(a) && m.bridged.includes(b) && m.music && [a, b].includes(m.music.uuid)) await resumeBridge(api, m.music.uuid, m.music.source);
+      else await bridge(api, a, b);
+      m.bridged = [a, b];
+      m.music = undefined;
       if (!call.ended) ctx.timeline(call, 'bridged', { agentId: call.session?.machine.agentId });
       return;
-    case 'music':
-      return holdMusic(endpoint(call, c.leg), c.source);
-    case 'silence':
-      return silence(endpoint(call, c.leg));
+    }
+    case 'music': {
+      const uuid = endpoint(call, c.leg).uuid;
+      await holdMusic(api, uuid, c.source);
+      media(call).music = { uuid, source: c.source };
+      return;
+    }
+    case 'silence': {
+      const uuid = endpoint(call, c.leg).uuid;
+      const m = media(call);
+      // The partner of a leg on hold music already hears nothing (that leg's voice is silenced).
+      if (m.bridged?.includes(uuid) && m.music && m.music.uuid !== uuid && m.bridged.includes(m.music.uuid)) return;
+      if (m.music?.uuid === uuid) {
+        await resumeBridge(api, uuid, m.music.source).catch(() => undefined);
+        m.music = undefined;
+      }
+      return silence(api, uuid);
+    }
     case 'play':
+      media(call).bridged = undefined;
+      media(call).music = undefined;
       ctx.background(
-        playAlone(endpoint(call, c.leg), c.message).finally(() => wire(ctx, call, { type: 'playback-done' })),
+        playAlone(api, endpoint(call, c.leg), c.message).finally(() => wire(ctx, call, { type: 'playback-done' })),
         call.id,
         'voicemail drop',
       );
       return;
     case 'mute':
-      return mute(endpoint(call, c.leg), c.on);
+      return mute(api, endpoint(call, c.leg).uuid, c.on);
     case 'dtmf':
-      return sendDtmf(endpoint(call, c.leg), c.digits);
+      return sendDtmf(api, endpoint(call, c.leg).uuid, c.digits);
     case 'record': {
       const file = path.join(ctx.d.recordingsDir, c.file);
-      await recordLeg(endpoint(call, c.leg), c.op, file);
+      await recordLeg(api, endpoint(call, c.leg).uuid, c.op, file);
       // Later changes of the index follow the timeline (recordOnCall): a recording also stops with its leg.
       if (c.op === 'start') recordingStarted(ctx, call, c.segment, c.file);
       return;
     }
     case 'hangup':
       // The customer's leg is hung up with the end of the call (finish); the agent's here.
+      if (media(call).bridged?.includes(c.leg)) media(call).bridged = undefined;
       if (call.agent && call.agent.ep?.uuid === c.leg) {
         call.agent.gone = true;
         call.agent.dialog?.destroy();

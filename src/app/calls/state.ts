@@ -65,6 +65,8 @@ export interface CallState {
   overflowed?: boolean;
   /** Set when an agent transferred the call: shown with the next offer. */
   transfer?: { by: AgentId; how: 'blind'; to: string };
+  /** The shell's view of FreeSWITCH for the live call: the bridged pair, the leg on hold music. */
+  media?: { bridged?: [string, string]; music?: { uuid: string; source: string } };
   /** The live call with the agent now connected, if any. */
   session?: LiveSession;
   /** Recording files so far (earlier agents): the next one is numbered on. */
