@@ -13,6 +13,9 @@ say welcome.wav "Thank you for calling. Please hold, and the next available agen
 say all-agents-busy.wav "All of our agents are still busy. Please stay on the line."
 say goodbye.wav "We are sorry, nobody can take your call right now. Goodbye."
 say voicemail-greeting.wav "Please leave a message after the tone."
+# Recording notice (numbers' recordingNotice) and a message agents can drop on a customer's voicemail (voicemailDrops)
+say recording-notice.wav "This call may be recorded for quality and training."
+say voicemail-drop-callback.wav "Hello, this is the customer service team returning your call. Please call us back at your convenience. Thank you."
 say invalid-option.wav "Sorry, that is not a valid option."
 say no-input.wav "Sorry, we did not receive your selection."
 # IVR prompts used by the example flow (config/ivr.yaml)
