@@ -34,12 +34,8 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
   const recordingsDir = stack.daemon.recordingsDir;
 
   await t.test('hold, mute, keypad and recording from the API, heard by each party', async (t) => {
-    const p = await connectCall(stack, { port: 16400 });
+    const p = await connectCall(stack, { port: 16400 }, t);
     const { customer, agent, callId } = p;
-    t.teardown(() => {
-      customer.close();
-      agent.close();
-    });
     await sleep(2_000);
     let now = Date.now();
     const talk = [dominant(customer, now - 1_200, now), dominant(agent, now - 1_200, now)];
@@ -131,11 +127,7 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
   });
 
   await t.test("voicemail drop: the agent is released at once, the customer hears the message after the agent's BYE", async (t) => {
-    const p = await connectCall(stack, { port: 16420 });
-    t.teardown(() => {
-      p.customer.close();
-      p.agent.close();
-    });
+    const p = await connectCall(stack, { port: 16420 }, t);
     await sleep(1_500);
     const dropAt = Date.now();
     const r = await api(stack, 'POST', `/api/calls/${p.callId}/voicemail-drop`, { message: 'promo' });
@@ -157,11 +149,7 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
   });
 
   await t.test("the desk phone's own hold key, and the customer's", async (t) => {
-    const p = await connectCall(stack, { port: 16440, agentScenario: 'agent-holds.xml', callerScenario: 'caller-holds.xml' });
-    t.teardown(() => {
-      p.customer.close();
-      p.agent.close();
-    });
+    const p = await connectCall(stack, { port: 16440, agentScenario: 'agent-holds.xml', callerScenario: 'caller-holds.xml' }, t);
     const heldEvent = await waitFor('the phone to hold the call', async () => ((await stack.http(`/api/calls/${p.callId}`)) as CallDetail).timeline.find((e) => e.type === 'held'), 10_000);
     t.same(heldEvent.data?.by, 'phone', 'held by the phone');
     const holdAt = Date.now();
@@ -197,11 +185,7 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
       rmSync(recordingsDir, { force: true });
       renameSync(`${recordingsDir}.away`, recordingsDir);
     });
-    const p = await connectCall(stack, { port: 16460 });
-    t.teardown(() => {
-      p.customer.close();
-      p.agent.close();
-    });
+    const p = await connectCall(stack, { port: 16460 }, t);
     await sleep(1_500);
     const now = Date.now();
     t.equal(dominant(p.customer, now - 1_000, now).tone, AGENT, 'the call is connected, audio both ways');

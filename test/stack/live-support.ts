@@ -54,10 +54,14 @@ export interface Parties {
   phone: Awaited<ReturnType<typeof startSipp>>;
 }
 
-/** A customer calls, the agent's phone (scenario) answers; resolves once the live call is up. */
-export async function connectCall(stack: Stack, opts: { agentScenario?: string; callerScenario?: string; did?: string; port: number }): Promise<Parties> {
+/** A customer calls, the agent's phone (scenario) answers; resolves once the live call is up. The peers close with the test (`owner`). */
+export async function connectCall(stack: Stack, opts: { agentScenario?: string; callerScenario?: string; did?: string; port: number }, owner?: { teardown(fn: () => void): void }): Promise<Parties> {
   const customer = await RtpPeer.open(CUSTOMER);
   const agent = await RtpPeer.open(AGENT);
+  owner?.teardown(() => {
+    customer.close();
+    agent.close();
+  });
   const phonePort = opts.port;
   const reg = await registerAgent(stack, stack.agents[0]!, phonePort);
   if (reg.code !== 0) throw new Error(`registration failed: ${reg.stderr}`);

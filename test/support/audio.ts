@@ -43,23 +43,29 @@ export function writeToneWav(file: string, freqHz: number, seconds: number, ampl
   writeFileSync(file, mulawWav(s));
 }
 
+/** A 16-bit PCM mono WAV of the samples. */
+export function pcmWav(samples: Int16Array, sampleRate: number): Buffer {
+  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
 /** A 16-bit PCM WAV of a tone (what Chromium's fake microphone plays with --use-file-for-fake-audio-capture). */
 export function writePcmToneWav(file: string, freqHz: number, seconds: number, sampleRate = 48000, amplitude = 8000): void {
-  const n = Math.round(seconds * sampleRate);
-  const b = Buffer.alloc(44 + n * 2);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + n * 2, 4);
-  b.write('WAVE', 8);
-  b.write('fmt ', 12);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(sampleRate, 24);
-  b.writeUInt32LE(sampleRate * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * freqHz * i) / sampleRate)), 44 + i * 2);
-  writeFileSync(file, b);
+  const s = new Int16Array(Math.round(seconds * sampleRate));
+  for (let i = 0; i < s.length; i++) s[i] = Math.round(amplitude * Math.sin((2 * Math.PI * freqHz * i) / sampleRate));
+  writeFileSync(file, pcmWav(s, sampleRate));
 }
