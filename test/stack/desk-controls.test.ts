@@ -115,6 +115,8 @@ t.test('the desk works a live call: hold, mute, keypad, recording, voicemail dro
   t.equal(message.tone, MESSAGE, `after the agent left, the customer heard the message: ${describe(message)}`);
   await page.waitForSelector('#wrap-up:not([hidden])', { timeout: 5_000 });
   t.pass('the agent is in wrap-up while the message plays');
+  const notice = (await page.evaluate(() => (window as unknown as { desk: { store: { state: { lastNotice?: { what: string } } } } }).desk.store.state.lastNotice)) as { what: string } | undefined;
+  t.equal(notice?.what, 'ended', 'the call-ended notification (set to both) was given');
   const callId = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]!.id;
   const d = await closed(stack, callId);
   t.equal(d.voicemail_drop, 'promo');

@@ -11,9 +11,9 @@ import path from 'node:path';
 import t from 'tap';
 import { parseWav } from '../../src/audio/wav.js';
 import { writeToneWav } from '../support/audio.js';
-import { toneShare } from '../support/rtp-peer.js';
-import { findStack, startStack, waitFor } from './harness.js';
-import { AGENT, api, closed, connectCall, CUSTOMER, describe, dominant, exited, MESSAGE, MUSIC, sleep, type CallDetail } from './live-support.js';
+import { RtpPeer, toneShare } from '../support/rtp-peer.js';
+import { findStack, peerDir, registerAgent, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
+import { AGENT, api, callIn, closed, COLLEAGUE, connectCall, CUSTOMER, describe, dominant, exited, MESSAGE, MUSIC, sleep, type CallDetail } from './live-support.js';
 
 const found = findStack();
 
@@ -23,7 +23,7 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
   mkdirSync(dropsDir, { recursive: true });
   writeToneWav(path.join(dropsDir, 'promo.wav'), MESSAGE, 3);
   const stack = await startStack(found.bins, {
-    agents: 1,
+    agents: 2,
     queueYaml: `queues:\n  support:\n    members: [agent1]\n    offerTimeoutSec: 10\n    wrapUpSec: 0\n    missedBackoffSec: 1\n    recording: auto\n    recordingRetentionDays: 30\n    holdMusic: "tone_stream://%(10000,0,${MUSIC});loops=-1"\n`,
     files: { 'drops.yaml': `voicemailDrops:\n  promo: { file: ${path.join(dropsDir, 'promo.wav')}, description: Our spring offer }\n` },
   });
@@ -175,6 +175,43 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
     t.equal(await exited(p.phone, 'the phone'), 0);
     const d = await closed(stack, p.callId);
     t.equal(d.holds, 1, 'one hold on the record (the customer holding is not the agent holding)');
+  });
+
+  await t.test('a blind transfer gives one recording per agent, each with its own agent on the right', async (t) => {
+    const colleague = await RtpPeer.open(COLLEAGUE);
+    const customer = await RtpPeer.open(CUSTOMER);
+    t.teardown(() => {
+      colleague.close();
+      customer.close();
+    });
+    // agent2 (extension 1002) answers on a phone whose media is the colleague's peer.
+    t.equal((await registerAgent(stack, stack.agents[1]!, 16480)).code, 0, 'agent2 registers');
+    const phone2 = await startSipp(stack.bins, ['-sf', path.join(SIPP_DIR, 'agent-media.xml'), '-i', '127.0.0.1', '-p', '16480', '-m', '1', '-d', '300', '-key', 'rtp_port', String(colleague.port), '-timeout', '60s', '-timeout_error'], stack.dir);
+    // agent1 answers, talks 2.5 s (SIPp streams 1200 Hz) and transfers to 1002.
+    t.equal((await registerAgent(stack, stack.agents[0]!, 16470)).code, 0, 'agent1 registers');
+    const phone1 = await startSipp(stack.bins, ['-sf', path.join(SIPP_DIR, 'agent-transfers.xml'), '-i', '127.0.0.1', '-p', '16470', '-mp', '16670', '-m', '1', '-d', '2500', '-key', 'target', '1002', '-key', 'domain', 'test.local', '-timeout', '60s', '-timeout_error'], peerDir(stack, 'agent1-transfers', AGENT, 10));
+    const before = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]?.id;
+    const caller = await callIn(stack, customer, 16490);
+    const callId = await waitFor('the call', async () => {
+      const id = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]?.id;
+      return id && id !== before ? id : undefined;
+    });
+    t.equal(await exited(phone1, 'the transferring phone', 20_000), 0, 'agent1 transfers and is hung up');
+    await waitFor('agent2 to be connected', async () => ((await api(stack, 'GET', `/api/calls/${callId}/live`)).json as { legs?: { agentId?: string }[] }).legs?.some((l) => l.agentId === 'agent2') || undefined, 15_000);
+    await sleep(2_500);
+    const now = Date.now();
+    t.equal(dominant(customer, now - 1_500, now).tone, COLLEAGUE, 'the customer now hears agent2');
+    t.equal((await api(stack, 'POST', `/api/calls/${callId}/hangup`)).status, 200);
+    t.equal(await exited(caller, 'the caller'), 0);
+    await exited(phone2, 'agent2 phone');
+    await closed(stack, callId);
+    const recs = (await api(stack, 'GET', `/api/calls/${callId}/recordings`)).json.recordings as { segment: number; agentId: string; status: string }[];
+    t.same(recs.map((r) => [r.segment, r.agentId, r.status]), [[1, 'agent1', 'done'], [2, 'agent2', 'done']], 'two recordings: one per agent segment');
+    for (const [segment, tone] of [[1, AGENT], [2, COLLEAGUE]] as const) {
+      const right = parseWav(readFileSync(path.join(recordingsDir, `${callId}-${segment}.wav`)), 1).samples;
+      const mid = right.subarray(4_000, 12_000);
+      t.ok(toneShare(mid, tone) > 0.5, `segment ${segment}: the right channel is its own agent (${tone} Hz: ${toneShare(mid, tone).toFixed(2)})`);
+    }
   });
 
   await t.test('a recording that cannot be written never ends the call', async (t) => {

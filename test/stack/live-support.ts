@@ -11,7 +11,9 @@ export const CUSTOMER = 440;
 export const AGENT = 1200;
 export const MUSIC = 350;
 export const MESSAGE = 2000;
-export const FREQS = [CUSTOMER, AGENT, MUSIC, MESSAGE];
+/** A second agent (a colleague the call is transferred to). */
+export const COLLEAGUE = 1500;
+export const FREQS = [CUSTOMER, AGENT, MUSIC, MESSAGE, COLLEAGUE];
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface CallDetail {

@@ -144,6 +144,7 @@ export async function routeTo(ctx: CentreContext, call: CallState, target: Targe
 function enterQueue(ctx: CentreContext, call: CallState, queueId: string, priority: number): void {
   if (call.ended || !call.caller) return;
   call.queueId = queueId;
+  if (ctx.d.config().queues[queueId]) call.serviceQueueId = queueId;
   call.queuedAt = ctx.now();
   call.agentReleased = false;
   ctx.d.calls.update(call.id, { queue_id: queueId, queued_at: call.queuedAt });

@@ -20,7 +20,8 @@ const BEEP_WAIT_MS = 10_000;
 
 export function livePolicy(ctx: CentreContext, call: CallState): LiveCallPolicy {
   const config = ctx.d.config();
-  const queue = call.queueId ? config.queues[call.queueId] : undefined;
+  // A call transferred to a person keeps the settings of the queue it came through.
+  const queue = (call.queueId ? config.queues[call.queueId] : undefined) ?? (call.serviceQueueId ? config.queues[call.serviceQueueId] : undefined);
   const number = config.numbers[call.did];
   return {
     holdMusic: holdMusicOf(ctx, call),

@@ -21,14 +21,15 @@ export const recordingHealth = { failures: 0, last: undefined as undefined | { a
 
 /** A recording started (or, with `error`, could not start). */
 export function recordingStarted(ctx: CentreContext, call: CallState, segment: number, file: string, error?: string): void {
-  const days = call.queueId ? ctx.d.config().queues[call.queueId]?.recordingRetentionDays : undefined;
+  const queueId = call.queueId && ctx.d.config().queues[call.queueId] ? call.queueId : call.serviceQueueId;
+  const days = queueId ? ctx.d.config().queues[queueId]?.recordingRetentionDays : undefined;
   const now = ctx.now();
   ctx.d.calls.recordingStarted({
     id: recordingId(call.id, segment),
     call_id: call.id,
     segment,
     agent_id: call.agent?.id ?? null,
-    queue_id: call.queueId ?? null,
+    queue_id: queueId ?? null,
     file,
     started_at: now,
     ended_at: error ? now : null,

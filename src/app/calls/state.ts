@@ -47,6 +47,8 @@ export interface CallState {
   contactName?: string;
   clientId?: string;
   queueId?: string;
+  /** The last real queue the call waited in: its settings (recording) still apply after a transfer to a person. */
+  serviceQueueId?: string;
   arrivedAt: number;
   queuedAt?: number;
   caller?: Leg;

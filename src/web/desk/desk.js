@@ -50,7 +50,11 @@ function onEvent(e) {
     stopRinging();
     notify('missed', 'Missed call', e.data?.reason ? `The offer ended: ${e.data.reason}` : 'The offer ended');
   }
-  if (e.kind === 'call' && e.type === 'offer-withdrawn' && e.data?.agentId === store.state.agent?.id) stopRinging();
+  if (e.kind === 'call' && e.type === 'offer-withdrawn' && e.data?.agentId === store.state.agent?.id) {
+    stopRinging();
+    // Not answered in time is a missed call; answered on another device, or the caller gone, is not.
+    if (e.data?.reason === 'timeout') notify('missed', 'Missed call', 'Not answered in time');
+  }
   void refresh();
 }
 
