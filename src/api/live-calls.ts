@@ -5,6 +5,7 @@
  *   POST /api/calls/:id/dtmf            {digits}
  *   POST /api/calls/:id/recording       {action: start | stop | pause | resume}
  *   POST /api/calls/:id/voicemail-drop  {message}
+ *   POST /api/calls/:id/transfer        {to}: blind, the same targets as a phone's REFER
  *   GET  /api/calls/:id/live            legs, hold, mute, recording state
  *   GET  /api/calls/:id/recordings      the call's recording files (one per agent segment)
  *   GET  /api/recordings/:id            a file (WAV, Range supported)
@@ -24,6 +25,7 @@ import type { Caller } from './auth.js';
 
 export interface LiveCallDeps {
   control(callId: string, agentId: string | undefined, event: LiveCallEvent): Promise<ControlResult>;
+  transfer(callId: string, agentId: string | undefined, to: string): { status: 202; to: string } | { status: 400 | 403 | 404 | 409; error: string };
   view(callId: string): LiveCallView | undefined;
   messages(): { name: string; description?: string }[];
   recordings(callId: string): Promise<RecordingRow[]>;
@@ -80,6 +82,16 @@ export function registerLiveCalls(app: FastifyInstance, d: LiveCallDeps): void {
       const known = d.messages().map((m) => m.name);
       if (!known.includes(req.body.message)) return reply.code(400).send({ error: `message: no voicemail drop "${req.body.message}" is configured (${known.join(', ') || 'none are'})`, field: 'message' });
       return send(req, reply, 'voicemail-drop', { type: 'voicemail-drop', message: req.body.message });
+    },
+  );
+  app.post<{ Params: { id: string }; Body: { to: string } }>(
+    '/api/calls/:id/transfer',
+    { schema: { body: { type: 'object', additionalProperties: false, required: ['to'], properties: { to: { type: 'string', minLength: 1, maxLength: 64 } } } } },
+    async (req, reply) => {
+      const r = d.transfer(req.params.id, agentOf(req), req.body.to);
+      if (r.status !== 202) return reply.code(r.status).send({ error: r.error, ...(r.status === 400 || r.status === 403 ? { field: 'to' } : {}) });
+      // How it went follows in the call's events: transferred, then offered / forwarding, or transfer-failed with the reason.
+      return reply.code(202).send({ status: 'transferring', to: r.to });
     },
   );
   app.get<{ Params: { id: string } }>('/api/calls/:id/live', async (req, reply) => {

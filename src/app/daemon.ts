@@ -214,6 +214,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     desk: () => deskSettings(current().sip),
     liveCalls: {
       control: (callId, agentId, event) => centre!.control(callId, agentId, event),
+      transfer: (callId, agentId, to) => centre!.transfer(callId, agentId, to),
       view: (callId) => centre!.liveView(callId),
       messages: () => Object.entries(current().voicemailDrops).map(([name, m]) => ({ name, ...(m.description ? { description: m.description } : {}) })),
       recordings: (callId) => calls.recordings(callId),

@@ -274,6 +274,8 @@ export const RoutingSchema = Type.Object(
     maxMissedInRow: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
     /** Break reasons agents may choose. */
     breakReasons: Type.Array(Type.String(), { default: ['lunch', 'meeting', 'training', 'personal'] }),
+    /** A blind transfer to an external number that fails (busy, no answer) returns the customer to the call's queue, or to the transferring agent. */
+    failedTransferTo: Type.Union([Type.Literal('queue'), Type.Literal('agent')], { default: 'queue' }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -61,6 +61,8 @@ export interface StackOptions {
   sipSecurity?: string;
   /** Certificate and key for a WSS transport (softphones); without them only WS is offered. */
   tls?: { certFile: string; keyFile: string };
+  /** More settings of an agent, by id, as YAML lines (e.g. `mayCallExternal: true`). */
+  agentExtra?: Record<string, string>;
   /** More configuration files by name (e.g. `drops.yaml`), written beside the others. */
   files?: Record<string, string>;
 }
@@ -105,7 +107,7 @@ ${opts.tls ? `    - { protocol: wss, address: 127.0.0.1, port: ${PORTS.drachtioW
   );
   writeFileSync(
     path.join(dir, 'agents.yaml'),
-    `agents:\n${agents.map((a) => `  ${a.id}:\n    name: Agent ${a.user}\n    extension: "${a.user}"\n    sip: { username: "${a.user}", password: "${a.password}" }\n`).join('')}`,
+    `agents:\n${agents.map((a) => `  ${a.id}:\n    name: Agent ${a.user}\n    extension: "${a.user}"\n    sip: { username: "${a.user}", password: "${a.password}" }\n${opts.agentExtra?.[a.id] ? `    ${opts.agentExtra[a.id]}\n` : ''}`).join('')}`,
   );
   writeFileSync(
     path.join(dir, 'queues.yaml'),

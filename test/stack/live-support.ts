@@ -102,3 +102,13 @@ export async function exited(p: { proc: import('node:child_process').ChildProces
 export function callIn(stack: Stack, customer: RtpPeer, port: number, did = '+15550100', scenario = 'caller-media.xml'): Promise<Awaited<ReturnType<typeof startSipp>>> {
   return startSipp(stack.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, scenario), '-s', did, '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-key', 'rtp_port', String(customer.port), '-timeout', '90s', '-timeout_error'], stack.dir);
 }
+
+/** Waits until the last 800 ms a party heard are `tone` (within `withinMs`); what it heard last, for the message. */
+export async function hearsWithin(peer: RtpPeer, tone: number, withinMs: number): Promise<{ ok: boolean; last: ReturnType<typeof dominant> }> {
+  let last = dominant(peer, Date.now() - 800, Date.now());
+  const ok = await waitFor(`${tone} Hz`, () => {
+    last = dominant(peer, Date.now() - 800, Date.now());
+    return last.tone === tone ? true : undefined;
+  }, withinMs, 100).catch(() => false);
+  return { ok, last };
+}

@@ -208,8 +208,16 @@ async function forward(ctx: CentreContext, call: CallState, number: string, trun
   call.caller.dialog.once('destroy', () => ringing.cancel());
   const outcome = await ringing.outcome;
   if (outcome.kind !== 'answered') {
-    ctx.timeline(call, 'forward-failed', outcome.kind === 'failed' ? { reason: outcome.reason, status: outcome.status } : {});
+    const why = outcome.kind === 'failed' ? { reason: outcome.reason, status: outcome.status } : { reason: 'cancelled' };
+    ctx.timeline(call, byAgent ? 'transfer-failed' : 'forward-failed', byAgent ? { by: byAgent, to: number, ...why } : why);
     if (call.ended) return;
+    call.external = undefined;
+    // A blind transfer that did not go through: the customer is not lost, but back in line (or with the agent).
+    if (byAgent) {
+      d.toll.ended(call.id, ctx.now());
+      const back = config.routing.failedTransferTo === 'agent' || !call.serviceQueueId ? { agent: byAgent } : { queue: call.serviceQueueId };
+      return routeTo(ctx, call, back, 'transfer-failed');
+    }
     await play(ctx, call, 'goodbye.wav');
     return ctx.finish(call, { side: 'system', cause: 'NO_ANSWER', disposition: 'failed' });
   }

@@ -27,6 +27,7 @@ const LABELS = {
   'customer-phone-held': 'customer put the call on hold',
   'customer-phone-resumed': 'customer resumed',
   transferred: 'transferred',
+  'transfer-failed': 'transfer failed',
   ended: 'ended',
 };
 
@@ -39,7 +40,7 @@ async function control(path, body) {
   if (!callId) return;
   try {
     const r = await api('POST', `/api/calls/${encodeURIComponent(callId)}/${path}`, body ?? {});
-    store.set((s) => ({ call: s.call && { ...s.call, live: r.live, error: undefined } }));
+    store.set((s) => ({ call: s.call && { ...s.call, ...(r.live ? { live: r.live } : {}), error: undefined } }));
   } catch (err) {
     store.set((s) => ({ call: s.call && { ...s.call, error: /** @type {Error} */ (err).message } }));
   }
@@ -64,11 +65,13 @@ export function Call() {
     muteLocally(!muted);
     store.set((st) => ({ call: st.call && { ...st.call, localMute: !muted } }));
   };
-  /** @param {SubmitEvent} e */
+  /** Blind transfer: through the API for platform calls (its refusal is shown), REFER for a direct call. @param {SubmitEvent} e */
   const onTransfer = (e) => {
     e.preventDefault();
     const form = /** @type {HTMLFormElement} */ (e.target);
-    transfer(String(new FormData(form).get('target') ?? ''));
+    const to = String(new FormData(form).get('target') ?? '');
+    if (platform) void control('transfer', { to });
+    else transfer(to);
     form.reset();
   };
   const drop = () => {
