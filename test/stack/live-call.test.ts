@@ -47,6 +47,12 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
     t.match(await api(stack, 'POST', `/api/calls/${callId}/dtmf`, { digits: '12x' }), { status: 400, json: { error: /digits/ } }, 'bad digits: 400 naming the field');
     t.match(await api(stack, 'POST', `/api/calls/nope/hold`), { status: 404 }, 'an unknown call: 404');
     t.match(await api(stack, 'POST', `/api/calls/${callId}/voicemail-drop`, { message: 'nope' }), { status: 400, json: { field: 'message' } }, 'an unknown message: 400 naming it');
+    // Another agent's session may not touch the call.
+    const other = stack.agents[1]!;
+    const signIn = await api(stack, 'POST', '/api/sessions', undefined, { authorization: `Basic ${Buffer.from(`${other.user}:${other.password}`).toString('base64')}` });
+    const bearer = { authorization: `Bearer ${String(signIn.json.token)}` };
+    t.match(await api(stack, 'POST', `/api/calls/${callId}/hold`, undefined, bearer), { status: 403, json: { error: 'the call is handled by another agent' } }, "another agent's call: 403");
+    t.match(await api(stack, 'GET', `/api/calls/${callId}/live`, undefined, bearer), { status: 403 }, 'nor its live state');
 
     const held = await api(stack, 'POST', `/api/calls/${callId}/hold`);
     t.equal(held.status, 200, 'hold');
