@@ -33,6 +33,8 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     private readonly probeMs = 2_000,
   ) {
     super();
+    // Each call adopted after a restart listens for its own channels' end: hundreds of listeners are normal.
+    this.setMaxListeners(0);
     // esl-lite logs every reconnect attempt at error level; the probe below reports the state once instead.
     this.client = new FreeSwitchClient({ ...opts, logger: log.child({ component: 'esl' }, { level: 'fatal' }) });
     this.client.on('CHANNEL_HANGUP_COMPLETE', (ev) => {

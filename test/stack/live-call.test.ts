@@ -154,6 +154,23 @@ t.test('working a live call on the real stack', { skip: found.ok ? false : found
     t.match(await api(stack, 'POST', `/api/calls/${p.callId}/voicemail-drop`, { message: 'promo' }), { status: 404 }, 'a drop after the end: 404, nothing changes');
   });
 
+  await t.test('a voicemail drop while on hold: the message, not the hold music', async (t) => {
+    const p = await connectCall(stack, { port: 16430 }, t);
+    await sleep(1_000);
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/hold`)).status, 200);
+    await sleep(800);
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/voicemail-drop`, { message: 'promo' })).status, 200, 'dropped while held');
+    const dropAt = Date.now();
+    t.equal(await exited(p.phone, 'the agent phone', 5_000), 0);
+    await sleep(2_000);
+    const heard = dominant(p.customer, dropAt + 300, dropAt + 1_900);
+    t.equal(heard.tone, MESSAGE, `the customer hears the message: ${describe(heard)}`);
+    t.equal(await exited(p.caller, 'the caller', 15_000), 0, 'and is hung up after it');
+    const d = await closed(stack, p.callId);
+    t.equal(d.holds, 1);
+    t.equal(d.disposition, 'voicemail-drop');
+  });
+
   await t.test("the desk phone's own hold key, and the customer's", async (t) => {
     const p = await connectCall(stack, { port: 16440, agentScenario: 'agent-holds.xml', callerScenario: 'caller-holds.xml' }, t);
     const heldEvent = await waitFor('the phone to hold the call', async () => ((await stack.http(`/api/calls/${p.callId}`)) as CallDetail).timeline.find((e) => e.type === 'held'), 10_000);

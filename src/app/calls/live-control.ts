@@ -145,15 +145,19 @@ async function exec(ctx: CentreContext, call: CallState, c: LiveCallCommand): Pr
       }
       return silence(api, uuid);
     }
-    case 'play':
-      media(call).bridged = undefined;
-      media(call).music = undefined;
+    case 'play': {
+      const m = media(call);
+      // A message from its start, not under the hold music (a drop during hold).
+      if (m.music?.uuid === c.leg) await resumeBridge(api, c.leg, m.music.source).catch(() => undefined);
+      m.bridged = undefined;
+      m.music = undefined;
       ctx.background(
         playAlone(api, endpoint(call, c.leg), c.message).finally(() => wire(ctx, call, { type: 'playback-done' })),
         call.id,
         'voicemail drop',
       );
       return;
+    }
     case 'mute':
       return mute(api, endpoint(call, c.leg).uuid, c.on);
     case 'dtmf':
