@@ -21,11 +21,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { LiveCallEvent, LiveCallView } from '../core/call/live-call.js';
 import type { RecordingRow } from '../store/calls.js';
 import type { ControlResult } from '../app/calls/live-control.js';
+import type { TransferResult } from '../app/calls/transfer.js';
 import type { Caller } from './auth.js';
 
 export interface LiveCallDeps {
   control(callId: string, agentId: string | undefined, event: LiveCallEvent): Promise<ControlResult>;
-  transfer(callId: string, agentId: string | undefined, to: string): { status: 202; to: string } | { status: 400 | 403 | 404 | 409; error: string };
+  transfer(callId: string, agentId: string | undefined, to: string): TransferResult;
   view(callId: string): LiveCallView | undefined;
   messages(): { name: string; description?: string }[];
   recordings(callId: string): Promise<RecordingRow[]>;

@@ -29,7 +29,7 @@ import { routerPolicy } from './policy.js';
 import { adoptAnswered, announce, handleInvite, routeTo } from './calls/inbound.js';
 import { control, endSession, liveView, wire, type ControlResult } from './calls/live-control.js';
 import { connect, offer } from './calls/offers.js';
-import { blindTransfer, checkTransfer } from './calls/transfer.js';
+import { blindTransfer, checkTransfer, type TransferResult } from './calls/transfer.js';
 import { hrNow, type CallState, type CentreContext, type ContactCentreDeps, type Finish, type LiveEvent } from './calls/state.js';
 
 export { hrNow, type ContactCentreDeps, type LiveEvent } from './calls/state.js';
@@ -193,7 +193,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   }
 
   /** A blind transfer from the desk or the API: the same targets and rules as a phone's REFER. */
-  transfer(callId: string, agentId: string | undefined, to: string): { status: 202; to: string } | { status: 400 | 403 | 404 | 409; error: string } {
+  transfer(callId: string, agentId: string | undefined, to: string): TransferResult {
     const call = this.live.get(callId);
     if (!call) return { status: 404, error: `no live call ${callId}` };
     const check = checkTransfer(this, call, agentId, to);

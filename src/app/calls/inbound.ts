@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import type { AgentId } from '../../core/acd/types.js';
-import type { Target } from '../../config/schema.js';
+import type { QueueConfig, Target } from '../../config/schema.js';
 import { record, RECORD_TONE, stopPlayback } from '../../media/actions.js';
 import type { Endpoint } from '../../media/media-server.js';
 import { connectCallerLeg, connectDeviceLeg } from '../../media/device-leg.js';
@@ -152,6 +152,13 @@ function enterQueue(ctx: CentreContext, call: CallState, queueId: string, priori
   holdMusic(ctx, call);
   const clientId = call.clientId ?? ctx.d.config().queues[queueId]?.client;
   ctx.feed({ type: 'call-queued', callId: call.id, queueId, priority, ...(call.callerNumber ? { caller: call.callerNumber } : {}), ...(clientId ? { clientId } : {}) });
+}
+
+/** The queue whose settings apply to the call: its own, else (transferred to a person) the queue it came through. */
+export function serviceQueue(ctx: CentreContext, call: CallState): { id: string; config: QueueConfig } | undefined {
+  const queues = ctx.d.config().queues;
+  for (const id of [call.queueId, call.serviceQueueId]) if (id && queues[id]) return { id, config: queues[id] };
+  return undefined;
 }
 
 /** What a queued caller hears: the queue's music (or the default stream). */

@@ -11,7 +11,7 @@ import { LiveCall, type LiveCallCommand, type LiveCallEvent, type LiveCallPolicy
 import { bridge, holdMusic, mute, playAlone, recordLeg, resumeBridge, sendDtmf, silence, type Api } from '../../media/call-media.js';
 import { releaseEndpoint, type Endpoint } from '../../media/media-server.js';
 import { transferTarget } from '../policy.js';
-import { holdMusicOf } from './inbound.js';
+import { holdMusicOf, serviceQueue } from './inbound.js';
 import { recordingStarted, recordingChanged } from './recordings.js';
 import type { CallState, CentreContext } from './state.js';
 
@@ -21,7 +21,7 @@ const BEEP_WAIT_MS = 10_000;
 export function livePolicy(ctx: CentreContext, call: CallState): LiveCallPolicy {
   const config = ctx.d.config();
   // A call transferred to a person keeps the settings of the queue it came through.
-  const queue = (call.queueId ? config.queues[call.queueId] : undefined) ?? (call.serviceQueueId ? config.queues[call.serviceQueueId] : undefined);
+  const queue = serviceQueue(ctx, call)?.config;
   const number = config.numbers[call.did];
   return {
     holdMusic: holdMusicOf(ctx, call),

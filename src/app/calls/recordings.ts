@@ -10,6 +10,7 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CallStore } from '../../store/calls.js';
+import { serviceQueue } from './inbound.js';
 import type { CallState, CentreContext } from './state.js';
 
 const DAY_MS = 86_400_000;
@@ -21,8 +22,9 @@ export const recordingHealth = { failures: 0, last: undefined as undefined | { a
 
 /** A recording started (or, with `error`, could not start). */
 export function recordingStarted(ctx: CentreContext, call: CallState, segment: number, file: string, error?: string): void {
-  const queueId = call.queueId && ctx.d.config().queues[call.queueId] ? call.queueId : call.serviceQueueId;
-  const days = queueId ? ctx.d.config().queues[queueId]?.recordingRetentionDays : undefined;
+  const queue = serviceQueue(ctx, call);
+  const queueId = queue?.id;
+  const days = queue?.config.recordingRetentionDays;
   const now = ctx.now();
   ctx.d.calls.recordingStarted({
     id: recordingId(call.id, segment),

@@ -13,7 +13,8 @@ export function offeredDirection(sdp: string): Direction {
   const lines = sdp.split(/\r?\n/);
   const audio = lines.findIndex((l) => l.startsWith('m=audio'));
   const pick = (from: number, to: number) => lines.slice(from, to).map((l) => /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/.exec(l)?.[1]).find(Boolean) as Direction | undefined;
-  const media = audio >= 0 ? pick(audio + 1, lines.findIndex((l, i) => i > audio && l.startsWith('m=')) >>> 0) : undefined;
+  const next = lines.findIndex((l, i) => i > audio && l.startsWith('m='));
+  const media = audio >= 0 ? pick(audio + 1, next < 0 ? lines.length : next) : undefined;
   const session = pick(0, audio >= 0 ? audio : lines.length);
   const dir = media ?? session ?? 'sendrecv';
   if (dir === 'sendrecv' && lines.some((l) => /^c=IN IP4 0\.0\.0\.0\s*$/.test(l))) return 'sendonly';

@@ -13,6 +13,9 @@ import { transferTarget } from '../policy.js';
 import { tollRefused } from './inbound.js';
 import type { CallState, CentreContext } from './state.js';
 
+/** What the desk and the API are told of a blind transfer asked for. */
+export type TransferResult = { status: 202; to: string } | { status: 400 | 403 | 404 | 409; error: string };
+
 /** Why a blind transfer cannot be made, with the HTTP status (SIP: 404, 481, 403), or the go-ahead. */
 export function checkTransfer(ctx: CentreContext, call: CallState, agentId: AgentId | undefined, to: string): { ok: true; agentId: AgentId } | { ok: false; status: 400 | 403 | 404 | 409; error: string } {
   const target = transferTarget(ctx.d.config(), to);
