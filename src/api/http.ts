@@ -18,6 +18,7 @@ import { agentMayCall, identify, type Caller } from './auth.js';
 import { registerDesk, type DeskSettings } from './desk.js';
 import { registerSessions, type SessionDeps } from './sessions.js';
 import { registerLiveCalls, type LiveCallDeps } from './live-calls.js';
+import { registerCollaboration, type CollaborationDeps } from './collaboration.js';
 
 export interface Health {
   name: string;
@@ -50,6 +51,7 @@ export interface ApiDeps {
   desk: () => DeskSettings;
   /** Live-call controls, recordings, agents' desk settings (live-calls.ts). */
   liveCalls: LiveCallDeps;
+  collaboration: CollaborationDeps;
   /** Sources banned at the SIP door, and lifting a ban by hand. */
   security: { bans(): { source: string; untilMs: number }[]; unban(source: string): boolean };
 }
@@ -93,6 +95,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
 
   registerSessions(app, d.sessions);
   registerLiveCalls(app, d.liveCalls);
+  registerCollaboration(app, d.collaboration);
   await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {

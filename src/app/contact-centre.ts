@@ -18,8 +18,8 @@
 import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import { Router } from '../core/acd/router.js';
-import type { OverflowTarget, RouterCommand, RouterEvent, RouterSnapshot } from '../core/acd/types.js';
-import type { LiveCallEvent, LiveCallView } from '../core/call/live-call.js';
+import type { AgentView, OverflowTarget, RouterCommand, RouterEvent, RouterSnapshot } from '../core/acd/types.js';
+import type { ConsultTarget, LiveCallEvent, LiveCallView } from '../core/call/live-call.js';
 import type { Config, Target } from '../config/schema.js';
 import { releaseEndpoint, type Endpoint } from '../media/media-server.js';
 import { stopPlayback } from '../media/actions.js';
@@ -30,6 +30,8 @@ import { adoptAnswered, announce, handleInvite, routeTo } from './calls/inbound.
 import { control, endSession, liveView, wire, type ControlResult } from './calls/live-control.js';
 import { connect, offer } from './calls/offers.js';
 import { blindTransfer, checkTransfer, type TransferResult } from './calls/transfer.js';
+import { checkConsult, consultOfferOutcome, consultOverflow, endCollaboration } from './calls/consult.js';
+import { supervise, supervisedCalls, type SupervisedCall } from './calls/supervision.js';
 import { hrNow, type CallState, type CentreContext, type ContactCentreDeps, type Finish, type LiveEvent } from './calls/state.js';
 
 export { hrNow, type ContactCentreDeps, type LiveEvent } from './calls/state.js';
@@ -43,6 +45,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   readonly legs = new Map<string, { callId: string; leg: 'caller' | 'agent' }>();
   /** Answers that arrive for calls that have already gone, kept until the router says to release them. */
   readonly orphans = new Map<string, AnsweredOffer>();
+  /** Consults waiting in the router for an agent (consult.ts). */
+  readonly consults = new Map<string, CallState>();
   private timer?: NodeJS.Timeout;
   private saveTimer?: NodeJS.Timeout;
   readonly now: () => number;
@@ -167,6 +171,9 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   }
 
   timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at = hrNow()): void {
+    // A consult's story is the customer's call's.
+    const of = this.consults.get(call.id)?.consultOf;
+    if (of) return this.timeline({ id: of.parentId }, type, { ...data, consult: of.n }, at);
     this.d.calls.event(call.id, at, type, data);
     const agentId = this.live.get(call.id)?.agent?.id;
     this.emit('live', { kind: 'call', callId: call.id, type, at, ...(data ? { data } : {}), ...(agentId ? { agentId } : {}) });
@@ -202,6 +209,29 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
     return { status: 202, to };
   }
 
+  /** A consult from the desk or the API: the target is checked (400/403/409 naming it) before the live call hears of it. */
+  async consult(callId: string, agentId: string | undefined, target: ConsultTarget): Promise<ControlResult> {
+    const call = this.live.get(callId);
+    if (!call) return { status: 404, error: `no live call ${callId}` };
+    const refused = await checkConsult(this, call, target);
+    if (refused) return refused;
+    return control(this, callId, agentId, { type: 'consult', target });
+  }
+
+  /** Listen, whisper, barge or leave, by a supervisor (undefined: an administrator). */
+  supervise(callId: string, supervisorId: string | undefined, event: Extract<LiveCallEvent, { type: 'monitor' | 'unmonitor' }>): Promise<ControlResult> {
+    return supervise(this, callId, supervisorId, event);
+  }
+
+  /** The live calls a supervisor may join. */
+  supervisedCalls(supervisorId: string | undefined): SupervisedCall[] {
+    return supervisedCalls(this, supervisorId);
+  }
+
+  agentView(agentId: string): AgentView | undefined {
+    return this.router.agentView(agentId, this.now());
+  }
+
   /** The live call's state (legs, hold, mute, recording), if the call is connected to an agent. */
   liveView(callId: string): LiveCallView | undefined {
     const call = this.live.get(callId);
@@ -221,17 +251,18 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
           this.background(offer(this, c.callId, c.agentId), c.callId, 'offer');
           break;
         case 'withdraw-offer': {
-          const call = this.live.get(c.callId);
+          const call = this.live.get(c.callId) ?? this.consults.get(c.callId);
           const ringing = call?.ringing.get(c.agentId);
           if (call && ringing) {
             call.ringing.delete(c.agentId);
             ringing.cancel();
             this.timeline(call, 'offer-withdrawn', { agentId: c.agentId, reason: c.reason });
+            if (call.consultOf && c.reason === 'timeout') consultOfferOutcome(this, call, c.agentId, { kind: 'timeout' });
           }
           break;
         }
         case 'release-agent-leg': {
-          const call = this.live.get(c.callId);
+          const call = this.live.get(c.callId) ?? this.consults.get(c.callId);
           const answer = call?.answers.get(c.agentId) ?? this.orphans.get(`${c.callId}/${c.agentId}`);
           call?.answers.delete(c.agentId);
           this.orphans.delete(`${c.callId}/${c.agentId}`);
@@ -242,6 +273,11 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
           this.background(connect(this, c.callId, c.agentId), c.callId, 'connect');
           break;
         case 'overflow': {
+          const consult = this.consults.get(c.callId);
+          if (consult) {
+            consultOverflow(this, consult, c.reason);
+            break;
+          }
           const call = this.live.get(c.callId);
           if (!call || !call.caller) break;
           this.timeline(call, 'overflow', { queueId: c.queueId, reason: c.reason, target: c.target });
@@ -317,8 +353,9 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
     if (call.ended) return;
     call.ended = true;
     const endedAt = this.now();
-    // Ended from outside the live call (media lost, shutdown): its recording ends with the legs.
+    // Ended from outside the live call (media lost, shutdown): its recording ends with the legs, consults and supervisors with the call.
     endSession(this, call);
+    endCollaboration(this, call);
     // The router first, while the call is still live: its withdrawals land in this call's timeline.
     if (call.queueId !== undefined && !call.agentReleased) this.feed({ type: call.agent ? 'call-ended' : 'call-abandoned', callId: call.id });
     this.live.delete(call.id);

@@ -223,6 +223,14 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       settings: new AgentSettingsStore<AgentSettings>(db, DEFAULT_SETTINGS),
       observe: (control, seconds) => metrics.controlLatency.observe({ control }, seconds),
     },
+    collaboration: {
+      control: (callId, agentId, event) => centre!.control(callId, agentId, event),
+      consult: (callId, agentId, target) => centre!.consult(callId, agentId, target),
+      supervise: (callId, supervisorId, event) => centre!.supervise(callId, supervisorId, event),
+      supervisedCalls: (supervisorId) => centre?.supervisedCalls(supervisorId) ?? [],
+      config: current,
+      observe: (control, seconds) => metrics.controlLatency.observe({ control }, seconds),
+    },
     security: { bans: () => gatekeeper.guard.bans(Date.now()), unban: (source) => gatekeeper.guard.unban(source, Date.now()) },
     health: () => {
       const deps = [

@@ -194,6 +194,9 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
   for (const [aid, a] of Object.entries(config.agents)) {
     checkTarget(['agents', aid, 'fallback'], a.fallback);
     a.clients.forEach((c, i) => checkClient(['agents', aid, 'clients', String(i)], c));
+    a.supervises.forEach((q, i) => {
+      if (!config.queues[q]) at(['agents', aid, 'supervises', String(i)], `no queue "${q}" is defined`);
+    });
   }
   const seen = new Map<string, string>();
   for (const [aid, a] of Object.entries(config.agents)) {

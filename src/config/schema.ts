@@ -178,6 +178,8 @@ export const AgentSchema = Type.Object(
     fallback: Type.Optional(TargetSchema),
     /** May send calls to external numbers (blind transfer to a number); see the `external` section. */
     mayCallExternal: Type.Boolean({ default: false }),
+    /** Queues whose live calls this agent may supervise (listen, whisper, barge) from the desk's supervisor view. */
+    supervises: Type.Array(Type.String(), { default: [] }),
   },
   { additionalProperties: false },
 );
@@ -276,6 +278,12 @@ export const RoutingSchema = Type.Object(
     breakReasons: Type.Array(Type.String(), { default: ['lunch', 'meeting', 'training', 'personal'] }),
     /** A blind transfer to an external number that fails (busy, no answer) returns the customer to the call's queue, or to the transferring agent. */
     failedTransferTo: Type.Union([Type.Literal('queue'), Type.Literal('agent')], { default: 'queue' }),
+    /** The agent hangs up while consulting: put the customer through to the consulted party (as desk phones do), or back to the queue. */
+    agentLeavesConsult: Type.Union([Type.Literal('complete'), Type.Literal('requeue')], { default: 'complete' }),
+    /** The agent leaves a 3-way call: the customer and the other party stay connected, or the whole call ends. */
+    agentLeavesMerge: Type.Union([Type.Literal('keep'), Type.Literal('end')], { default: 'keep' }),
+    /** How long a consult (a colleague, an external number) rings before it fails as not answered. */
+    consultTimeoutSec: Seconds(30, 600),
   },
   { additionalProperties: false, default: {} },
 );

@@ -70,3 +70,45 @@ export async function recordLeg(api: Api, uuid: string, op: 'start' | 'pause' | 
   const action = { start: 'start', pause: 'mask', resume: 'unmask', stop: 'stop' }[op];
   await ok(api, op === 'start' ? `uuid_record ${uuid} start ${path} 0 {RECORD_STEREO=true}` : `uuid_record ${uuid} ${action} ${path}`);
 }
+
+/** Music to a leg that is in no bridge (parked, or taken out of a conference): played until broken. */
+export async function musicAlone(api: Api, uuid: string, source: string, inConference: boolean): Promise<void> {
+  if (inConference) await ok(api, `uuid_transfer ${uuid} park inline`);
+  else await silence(api, uuid);
+  await ok(api, `uuid_broadcast ${uuid} ${source} aleg`);
+}
+
+/** Takes a leg out of its conference: parked, hearing nothing. */
+export async function leaveConference(api: Api, uuid: string): Promise<void> {
+  await ok(api, `uuid_transfer ${uuid} park inline`);
+}
+
+/** The conference's name for a call: one per call, in the `default` profile (freeswitch-conf/autoload_configs/conference.conf.xml). */
+export function conferenceName(callId: string): string {
+  return `cc-${callId}`;
+}
+
+/**
+ * Puts a leg into the call's conference and answers its member id once
+ * FreeSWITCH has it (the transfer is carried out on the channel's own thread).
+ */
+export async function joinConference(api: Api, uuid: string, name: string, timeoutMs = 2_000): Promise<string> {
+  await ok(api, `uuid_transfer ${uuid} conference:${name}@default inline`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const id = (await api(`uuid_getvar ${uuid} conference_member_id`)).trim();
+    if (/^[0-9]+$/.test(id)) return id;
+    if (Date.now() > deadline) throw new Error(`leg ${uuid} did not join conference ${name}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Heard by nobody in the conference, or heard again. */
+export async function conferenceMute(api: Api, name: string, memberId: string, on: boolean): Promise<void> {
+  await ok(api, `conference ${name} ${on ? 'mute' : 'unmute'} ${memberId}`);
+}
+
+/** `speaker` is not heard by `listener` (nospeak), or heard again (clear). */
+export async function conferenceRelate(api: Api, name: string, speaker: string, listener: string, heard: boolean): Promise<void> {
+  await ok(api, `conference ${name} relate ${speaker} ${listener} ${heard ? 'clear' : 'nospeak'}`);
+}

@@ -90,8 +90,24 @@ export function adoptAnswered(ctx: CentreContext, leg: { id: string; number: str
   void routeTo(ctx, call, { queue: queueId }, 'outbound');
 }
 
-function newCall(id: string, did: string, callerNumber: string, callerName: string, arrivedAt: number, clientId?: string): CallState {
-  return { id, did, callerNumber, callerName, ...(clientId ? { clientId } : {}), arrivedAt, ringing: new Map(), answers: new Map(), variables: {}, announcing: false, segments: 0, ended: false };
+export function newCall(id: string, did: string, callerNumber: string, callerName: string, arrivedAt: number, clientId?: string): CallState {
+  return {
+    id,
+    did,
+    callerNumber,
+    callerName,
+    ...(clientId ? { clientId } : {}),
+    arrivedAt,
+    ringing: new Map(),
+    answers: new Map(),
+    variables: {},
+    announcing: false,
+    segments: 0,
+    parties: new Map(),
+    routerCalls: new Map(),
+    ringingParties: new Map(),
+    ended: false,
+  };
 }
 
 function track(ctx: CentreContext, call: CallState): void {

@@ -6,13 +6,13 @@
  * action that fails is logged and put in the timeline; a recording that
  * cannot start is reported back to the machine (the call goes on).
  */
-import path from 'node:path';
 import { LiveCall, type LiveCallCommand, type LiveCallEvent, type LiveCallPolicy, type LiveCallView } from '../../core/call/live-call.js';
-import { bridge, holdMusic, mute, playAlone, recordLeg, resumeBridge, sendDtmf, silence, type Api } from '../../media/call-media.js';
-import { releaseEndpoint, type Endpoint } from '../../media/media-server.js';
 import { transferTarget } from '../policy.js';
+import { cancelOriginate, originate, passOwnership } from './consult.js';
 import { holdMusicOf, serviceQueue } from './inbound.js';
-import { recordingStarted, recordingChanged } from './recordings.js';
+import { execMedia } from './live-media.js';
+import { recordingChanged, recordingStarted } from './recordings.js';
+import { callSupervisor } from './supervision.js';
 import type { CallState, CentreContext } from './state.js';
 
 /** How long a voicemail drop waits for the beep on a call with live AMD. */
@@ -29,6 +29,8 @@ export function livePolicy(ctx: CentreContext, call: CallState): LiveCallPolicy 
     messages: Object.fromEntries(Object.entries(config.voicemailDrops).map(([name, m]) => [name, m.file])),
     amd: false,
     beepWaitMs: BEEP_WAIT_MS,
+    agentLeavesConsult: config.routing.agentLeavesConsult,
+    agentLeavesMerge: config.routing.agentLeavesMerge,
   };
 }
 
@@ -46,7 +48,7 @@ export function wire(ctx: CentreContext, call: CallState, event: LiveCallEvent):
   void run(ctx, call, s.machine.handle(event, ctx.now()).commands);
 }
 
-export type ControlResult = { status: 200; live: LiveCallView } | { status: 403 | 404 | 409; error: string };
+export type ControlResult = { status: 200; live: LiveCallView } | { status: 400 | 403 | 404 | 409; error: string };
 
 /**
  * A control from the desk or the API, by `agentId` (an agent's session) or
@@ -70,7 +72,8 @@ export function liveView(call: CallState): LiveCallView | undefined {
   return call.session?.machine.view();
 }
 
-function run(ctx: CentreContext, call: CallState, cmds: LiveCallCommand[]): Promise<void> {
+/** Carries the live call's commands out, after any still running for the call. */
+export function run(ctx: CentreContext, call: CallState, cmds: LiveCallCommand[]): Promise<void> {
   const s = call.session;
   if (!s || cmds.length === 0) return s?.work ?? Promise.resolve();
   s.work = s.work.then(async () => {
@@ -102,88 +105,35 @@ function armTimer(ctx: CentreContext, call: CallState): void {
   s.timer = setTimeout(() => wire(ctx, call, { type: 'tick' }), Math.max(0, at - ctx.now()));
 }
 
-/** What FreeSWITCH has now: which two legs are bridged, which leg runs hold music. */
-function media(call: CallState): NonNullable<CallState['media']> {
-  return (call.media ??= {});
-}
-
-function endpoint(call: CallState, leg: string): Endpoint {
-  if (call.caller?.ep.uuid === leg) return call.caller.ep;
-  if (call.agent?.ep?.uuid === leg) return call.agent.ep;
-  throw new Error(`leg ${leg} is not on the call`);
-}
-
 async function exec(ctx: CentreContext, call: CallState, c: LiveCallCommand): Promise<void> {
-  const api: Api = (command) => ctx.d.esl.api(command);
   switch (c.type) {
-    case 'bridge': {
-      const a = endpoint(call, c.a).uuid;
-      const b = endpoint(call, c.b).uuid;
-      const m = media(call);
-      // Back from hold: the bridge was only suspended for the music.
-      if (m.bridged?.includes(a) && m.bridged.includes(b) && m.music && [a, b].includes(m.music.uuid)) await resumeBridge(api, m.music.uuid, m.music.source);
-      else await bridge(api, a, b);
-      m.bridged = [a, b];
-      m.music = undefined;
-      if (!call.ended) ctx.timeline(call, 'bridged', { agentId: call.session?.machine.agentId });
-      return;
-    }
-    case 'music': {
-      const uuid = endpoint(call, c.leg).uuid;
-      await holdMusic(api, uuid, c.source);
-      media(call).music = { uuid, source: c.source };
-      return;
-    }
-    case 'silence': {
-      const uuid = endpoint(call, c.leg).uuid;
-      const m = media(call);
-      // The partner of a leg on hold music already hears nothing (that leg's voice is silenced).
-      if (m.bridged?.includes(uuid) && m.music && m.music.uuid !== uuid && m.bridged.includes(m.music.uuid)) return;
-      if (m.music?.uuid === uuid) {
-        await resumeBridge(api, uuid, m.music.source).catch(() => undefined);
-        m.music = undefined;
-      }
-      return silence(api, uuid);
-    }
-    case 'play': {
-      const m = media(call);
-      // A message from its start, not under the hold music (a drop during hold).
-      if (m.music?.uuid === c.leg) await resumeBridge(api, c.leg, m.music.source).catch(() => undefined);
-      m.bridged = undefined;
-      m.music = undefined;
-      ctx.background(
-        playAlone(api, endpoint(call, c.leg), c.message).finally(() => wire(ctx, call, { type: 'playback-done' })),
-        call.id,
-        'voicemail drop',
-      );
-      return;
-    }
+    case 'bridge':
+    case 'music':
+    case 'silence':
+    case 'play':
+    case 'conference':
     case 'mute':
-      return mute(api, endpoint(call, c.leg).uuid, c.on);
     case 'dtmf':
-      return sendDtmf(api, endpoint(call, c.leg).uuid, c.digits);
-    case 'record': {
-      const file = path.join(ctx.d.recordingsDir, c.file);
-      await recordLeg(api, endpoint(call, c.leg).uuid, c.op, file);
-      // Later changes of the index follow the timeline (recordOnCall): a recording also stops with its leg.
-      if (c.op === 'start') recordingStarted(ctx, call, c.segment, c.file);
-      return;
-    }
+    case 'record':
     case 'hangup':
-      // The customer's leg is hung up with the end of the call (finish); the agent's here.
-      if (media(call).bridged?.includes(c.leg)) media(call).bridged = undefined;
-      if (call.agent && call.agent.ep?.uuid === c.leg) {
-        call.agent.gone = true;
-        call.agent.dialog?.destroy();
-        if (call.agent.ep) releaseEndpoint(call.agent.ep);
-      }
-      return;
+      return execMedia(ctx, call, c);
     case 'release-agent':
-      if (!call.agentReleased && call.queueId !== undefined) ctx.feed({ type: 'call-ended', callId: call.id });
-      call.agentReleased = true;
+      return releaseAgent(ctx, call, c.agentId, c.wrapUp);
+    case 'originate':
+      return originate(ctx, call, c.n, c.target);
+    case 'cancel-originate':
+      return cancelOriginate(ctx, call, c.n);
+    case 'call-supervisor':
+      return callSupervisor(ctx, call, c.supervisorId);
+    case 'cancel-supervisor':
+      call.ringingParties.get('supervisor')?.cancel();
+      call.ringingParties.delete('supervisor');
       return;
+    case 'owner':
+      return passOwnership(ctx, call, c.leg, c.agentId, c.from);
     case 'hand-back': {
-      const target = transferTarget(ctx.d.config(), c.to);
+      // '' : back to the queue the call came through (a consult the agent left), else to the agent's own line.
+      const target = c.to ? transferTarget(ctx.d.config(), c.to) : call.serviceQueueId ? { queue: call.serviceQueueId } : undefined;
       endSession(ctx, call);
       call.agent = undefined;
       if (target) ctx.background(ctx.routeTo(call, target, 'transfer'), call.id, 'transfer');
@@ -205,6 +155,19 @@ async function exec(ctx: CentreContext, call: CallState, c: LiveCallCommand): Pr
       recordOnCall(ctx, call, c.event, c.data);
       return;
   }
+}
+
+/** The router hears that the agent is done with the call (wrap-up follows, unless `wrapUp` is false: straight back to Ready). */
+export function releaseAgent(ctx: CentreContext, call: CallState, agentId: string, wrapUp: boolean): void {
+  const routerCall = call.routerCalls.get(agentId);
+  if (routerCall === undefined) return;
+  call.routerCalls.delete(agentId);
+  if (routerCall === call.id) {
+    if (call.agentReleased) return;
+    call.agentReleased = true;
+  }
+  ctx.feed({ type: 'call-ended', callId: routerCall });
+  if (!wrapUp) ctx.feed({ type: 'wrap-up-end', agentId });
 }
 
 /** The parts of the live call's story that the call record keeps as columns. */

@@ -12,13 +12,15 @@ import { directQueueId } from '../policy.js';
 import { answerReinvite } from './reinvite.js';
 import { startLive } from './live-control.js';
 import { onRefer } from './transfer.js';
+import { connectConsult, consultOfferOutcome } from './consult.js';
 import type { CentreContext } from './state.js';
 
 export async function offer(ctx: CentreContext, callId: string, agentId: AgentId): Promise<void> {
   const { d } = ctx;
-  const call = ctx.live.get(callId);
+  const call = ctx.live.get(callId) ?? ctx.consults.get(callId);
   const config = d.config();
   const agent = config.agents[agentId];
+  const consult = call?.consultOf;
   if (!call || !agent) return ctx.feed({ type: 'offer-failed', callId, agentId, reason: 'unreachable' });
   const bindings = d.registrar.location.bindings(agent.sip.username, ctx.now());
   const domain = config.sip.domain;
@@ -32,6 +34,8 @@ export async function offer(ctx: CentreContext, callId: string, agentId: AgentId
     ...(call.queueId?.startsWith(directQueueId('')) ? { 'X-CC-Direct': 'yes' } : { 'X-CC-Queue': call.queueId ?? '' }),
     'X-CC-Waited': String(Math.round((ctx.now() - (call.queuedAt ?? call.arrivedAt)) / 1000)),
     ...(call.transfer ? { 'X-CC-Transferred-By': `${call.transfer.by};how=${call.transfer.how}` } : {}),
+    // A consult: the colleague talks to the agent first; the customer's data come with it.
+    ...(consult ? { 'X-CC-Consult': `${consult.parentId};by=${consult.by ?? ''}` } : {}),
     // Desk phones that support it answer on their own (Polycom/Yealink: Alert-Info; Snom/Cisco: Call-Info).
     ...(agent.autoAnswer ? { 'Call-Info': `<sip:${domain}>;answer-after=0`, 'Alert-Info': 'info=alert-autoanswer' } : {}),
   });
@@ -51,6 +55,7 @@ export async function offer(ctx: CentreContext, callId: string, agentId: AgentId
       ...(queue ? { timeoutMs: queue.offerTimeoutSec * 1000 } : {}),
       ...(Object.keys(call.variables).length ? { variables: call.variables } : {}),
       ...(call.transfer ? { transferredBy: call.transfer.by, transferHow: call.transfer.how } : {}),
+      ...(consult ? { consult: { n: consult.n, by: consult.by, kind: consult.target.kind } } : {}),
     }, at);
     if (call.queuedAt !== undefined) d.metrics.offerLatency.observe((at - call.queuedAt) / 1000);
   });
@@ -61,10 +66,11 @@ export async function offer(ctx: CentreContext, callId: string, agentId: AgentId
       return;
     case 'failed':
       ctx.timeline(call, 'offer-failed', { agentId, reason: outcome.reason, status: outcome.status });
+      if (consult && consultOfferOutcome(ctx, call, agentId, outcome)) return;
       return ctx.feed({ type: 'offer-failed', callId, agentId, reason: outcome.reason });
     case 'answered':
       ctx.timeline(call, 'agent-answered', { agentId, contact: outcome.answer.contact });
-      if (ctx.live.has(callId)) call.answers.set(agentId, outcome.answer);
+      if (ctx.live.has(callId) || ctx.consults.has(callId)) call.answers.set(agentId, outcome.answer);
       else ctx.orphans.set(`${callId}/${agentId}`, outcome.answer);
       return ctx.feed({ type: 'offer-answered', callId, agentId });
   }
@@ -72,12 +78,15 @@ export async function offer(ctx: CentreContext, callId: string, agentId: AgentId
 
 export async function connect(ctx: CentreContext, callId: string, agentId: AgentId): Promise<void> {
   const { d } = ctx;
+  const consult = ctx.consults.get(callId);
+  if (consult) return connectConsult(ctx, consult, agentId);
   const call = ctx.live.get(callId);
   const answer = call?.answers.get(agentId);
   if (!call || !answer) return;
   call.answers.delete(agentId);
   const ms = d.media.ms;
   call.agent = { id: agentId, answeredAt: ctx.now() };
+  if (call.queueId !== undefined) call.routerCalls.set(agentId, call.id);
   d.calls.update(call.id, { agent_id: agentId, agent_answered_at: call.agent.answeredAt, wait_ms: call.agent.answeredAt - (call.queuedAt ?? call.arrivedAt) });
   try {
     if (!ms || !call.caller) throw new Error('media server unavailable');

@@ -8,13 +8,16 @@
  *   offers.ts            ringing agents, connecting the one who answers
  *   live-control.ts      the live call (src/core/call): controls from desk, API and phones, on FreeSWITCH
  *   recordings.ts        the recordings' index, retention
+ *   live-media.ts        the live call's media commands on FreeSWITCH (bridge, music, conference, record)
+ *   consult.ts           consults: ringing colleagues, queues' agents and external numbers; their legs
+ *   supervision.ts       supervisors: who may supervise which calls, ringing them in
  *   transfer.ts          blind transfer (REFER)
  * ```
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
-import type { AgentId, Presence, RouterEvent } from '../../core/acd/types.js';
-import type { LiveCall, LiveCallEvent } from '../../core/call/live-call.js';
+import type { AgentId, AgentView, Presence, RouterEvent } from '../../core/acd/types.js';
+import type { ConsultTarget, LiveCall, LiveCallEvent } from '../../core/call/live-call.js';
 import type { Config, Target } from '../../config/schema.js';
 import type { EventSocket } from '../../media/event-socket.js';
 import type { Endpoint, MediaConnection } from '../../media/media-server.js';
@@ -28,6 +31,24 @@ import type { TollGuard } from '../../core/security/toll-guard.js';
 export interface Leg {
   ep: Endpoint;
   dialog: Srf.Dialog;
+}
+
+/** A consulted party's leg, or a supervisor's, by its FreeSWITCH uuid. */
+export interface Party extends Leg {
+  role: 'consult' | 'supervisor';
+  agentId?: AgentId;
+  /** The router's call that put the consulted agent on call (a colleague, a queue's agent). */
+  routerCallId?: string;
+  /** An external party's key in the toll-fraud counts. */
+  tollKey?: string;
+}
+
+/** What FreeSWITCH has now for a live call: the bridged pair, the leg on hold music and how, the conference's members. */
+export interface MediaState {
+  bridged?: [string, string];
+  /** `displace`: music over a kept bridge (hold); `alone`: played to a parked leg. */
+  music?: { uuid: string; source: string; how: 'displace' | 'alone' };
+  conference?: { name: string; members: Map<string, string>; muted: Set<string>; deaf: Set<string> };
 }
 
 /** The live call of the core and the shell's queue of its commands. */
@@ -66,9 +87,17 @@ export interface CallState {
   /** Left its queue through a limit: whatever happens next, that is how it ended. */
   overflowed?: boolean;
   /** Set when an agent transferred the call: shown with the next offer. */
-  transfer?: { by: AgentId; how: 'blind'; to: string };
-  /** The shell's view of FreeSWITCH for the live call: the bridged pair, the leg on hold music. */
-  media?: { bridged?: [string, string]; music?: { uuid: string; source: string } };
+  transfer?: { by: AgentId; how: 'blind' | 'attended'; to: string };
+  /** The shell's view of FreeSWITCH for the live call. */
+  media?: MediaState;
+  /** Consulted parties and supervisors on the call, by uuid. */
+  parties: Map<string, Party>;
+  /** The router's call each agent on this call is on call for (the call itself, or a consult's). */
+  routerCalls: Map<AgentId, string>;
+  /** Consults and a supervisor being rung: how to stop them. */
+  ringingParties: Map<string, { cancel(): void }>;
+  /** This is no call of its own but a consult of another, waiting in the router for a colleague or a queue's agent. */
+  consultOf?: { parentId: string; n: number; by?: AgentId; target: ConsultTarget };
   /** The live call with the agent now connected, if any. */
   session?: LiveSession;
   /** Recording files so far (earlier agents): the next one is numbered on. */
@@ -126,7 +155,11 @@ export interface CentreContext {
   readonly legs: Map<string, { callId: string; leg: 'caller' | 'agent' }>;
   /** Answers that arrive for calls that have already gone, kept until the router says to release them. */
   readonly orphans: Map<string, AnsweredOffer>;
+  /** Consults waiting in the router for an agent, by their router call id (consult.ts). */
+  readonly consults: Map<string, CallState>;
   feed(event: RouterEvent): void;
+  /** The router's view of an agent now (status: ready, on-call, ...). */
+  agentView(agentId: AgentId): AgentView | undefined;
   timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at?: number): void;
   finish(call: CallState, how: Finish, otherHungUp?: boolean, callerHungUp?: boolean): void;
   hangUpFrom(call: CallState, side: 'caller' | 'agent', leg?: Srf.Dialog): void;

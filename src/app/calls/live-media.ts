@@ -1,0 +1,221 @@
+/**
+ * The live call's media commands on FreeSWITCH (src/media/call-media.ts):
+ * bridge, hold music, silence, a message, the call's conference (3-way calls
+ * and supervision), mute, DTMF, recording, hanging a leg up. The shell keeps
+ * what FreeSWITCH has now (`call.media`) so each command does only what
+ * changes:
+ * - hold keeps the bridge: the music displaces what the leg hears and its
+ *   voice is silenced (no re-bridge, no re-INVITE); a leg left alone by a new
+ *   bridge (the customer when the agent's consult answers) gets its music
+ *   played to it alone instead;
+ * - a conference member leaving (a plain bridge again, music, silence) is
+ *   transferred out; mutes and who-does-not-hear-whom are set per member id.
+ */
+import path from 'node:path';
+import type { LiveCallCommand } from '../../core/call/live-call.js';
+import {
+  bridge,
+  conferenceMute,
+  conferenceName,
+  conferenceRelate,
+  holdMusic,
+  joinConference,
+  leaveConference,
+  musicAlone,
+  mute,
+  playAlone,
+  recordLeg,
+  resumeBridge,
+  sendDtmf,
+  silence,
+  type Api,
+} from '../../media/call-media.js';
+import { releaseEndpoint, type Endpoint } from '../../media/media-server.js';
+import { wire } from './live-control.js';
+import { recordingStarted } from './recordings.js';
+import type { CallState, CentreContext, MediaState } from './state.js';
+
+export type MediaCommand = Extract<LiveCallCommand, { type: 'bridge' | 'music' | 'silence' | 'play' | 'conference' | 'mute' | 'dtmf' | 'record' | 'hangup' }>;
+
+export function media(call: CallState): MediaState {
+  return (call.media ??= {});
+}
+
+export function endpoint(call: CallState, leg: string): Endpoint {
+  if (call.caller?.ep.uuid === leg) return call.caller.ep;
+  if (call.agent?.ep?.uuid === leg) return call.agent.ep;
+  const party = call.parties.get(leg);
+  if (party) return party.ep;
+  throw new Error(`leg ${leg} is not on the call`);
+}
+
+/** A leg on displaced music that has lost its bridge partner: its music is played to it alone. */
+async function rehome(api: Api, m: MediaState, uuid: string): Promise<void> {
+  const music = m.music;
+  if (music?.uuid !== uuid || music.how !== 'displace') return;
+  await resumeBridge(api, uuid, music.source).catch(() => undefined);
+  await musicAlone(api, uuid, music.source, false);
+  music.how = 'alone';
+}
+
+/** The leg's music comes off (it is about to be bridged or join the conference). */
+async function musicOff(api: Api, m: MediaState, uuid: string): Promise<void> {
+  const music = m.music;
+  if (music?.uuid !== uuid) return;
+  m.music = undefined;
+  if (music.how === 'displace') await resumeBridge(api, uuid, music.source).catch(() => undefined);
+  else await silence(api, uuid);
+}
+
+/** The leg is no conference member any more (bridged, transferred out, gone): its member id and settings are forgotten. */
+function forgetMember(m: MediaState, uuid: string): boolean {
+  const conf = m.conference;
+  if (!conf?.members.has(uuid)) return false;
+  conf.members.delete(uuid);
+  conf.muted.delete(uuid);
+  for (const k of [...conf.deaf]) if (k.split('>').includes(uuid)) conf.deaf.delete(k);
+  return true;
+}
+
+export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCommand): Promise<void> {
+  const api: Api = (command) => ctx.d.esl.api(command);
+  const m = media(call);
+  switch (c.type) {
+    case 'bridge': {
+      const a = endpoint(call, c.a).uuid;
+      const b = endpoint(call, c.b).uuid;
+      const same = m.bridged?.includes(a) && m.bridged.includes(b);
+      // Back from hold: the bridge was only suspended for the music.
+      if (same && m.music?.how === 'displace' && [a, b].includes(m.music.uuid)) {
+        await resumeBridge(api, m.music.uuid, m.music.source);
+        m.music = undefined;
+      } else {
+        const orphans = (m.bridged ?? []).filter((l) => l !== a && l !== b);
+        await Promise.all([musicOff(api, m, a), musicOff(api, m, b)]);
+        forgetMember(m, a);
+        forgetMember(m, b);
+        await bridge(api, a, b);
+        m.bridged = [a, b];
+        for (const o of orphans) await rehome(api, m, o);
+      }
+      if (!call.ended) ctx.timeline(call, 'bridged', { legs: [roleOf(call, a), roleOf(call, b)], agentId: call.session?.machine.agentId });
+      return;
+    }
+    case 'music': {
+      const uuid = endpoint(call, c.leg).uuid;
+      const inConference = forgetMember(m, uuid);
+      if (m.bridged?.includes(uuid) && !inConference) {
+        await holdMusic(api, uuid, c.source);
+        m.music = { uuid, source: c.source, how: 'displace' };
+      } else {
+        if (m.bridged?.includes(uuid)) m.bridged = undefined;
+        await musicAlone(api, uuid, c.source, inConference);
+        m.music = { uuid, source: c.source, how: 'alone' };
+      }
+      return;
+    }
+    case 'silence': {
+      const uuid = endpoint(call, c.leg).uuid;
+      if (forgetMember(m, uuid)) return leaveConference(api, uuid);
+      // The partner of a leg on hold music already hears nothing (that leg's voice is silenced).
+      if (m.bridged?.includes(uuid) && m.music?.how === 'displace' && m.music.uuid !== uuid && m.bridged.includes(m.music.uuid)) return;
+      if (m.music?.uuid === uuid) {
+        if (m.music.how === 'displace') await resumeBridge(api, uuid, m.music.source).catch(() => undefined);
+        m.music = undefined;
+      }
+      return silence(api, uuid);
+    }
+    case 'conference': {
+      const name = conferenceName(call.id);
+      const conf = (m.conference ??= { name, members: new Map(), muted: new Set(), deaf: new Set() });
+      for (const uuid of [...conf.members.keys()]) {
+        if (c.legs.includes(uuid)) continue;
+        forgetMember(m, uuid);
+        await leaveConference(api, uuid);
+      }
+      const joining = c.legs.map((l) => endpoint(call, l).uuid).filter((u) => !conf.members.has(u));
+      await Promise.all(joining.map((u) => musicOff(api, m, u)));
+      if (m.bridged && joining.some((u) => m.bridged!.includes(u))) m.bridged = undefined;
+      const ids = await Promise.all(joining.map((u) => joinConference(api, u, name)));
+      joining.forEach((u, i) => conf.members.set(u, ids[i]!));
+      const id = (u: string) => conf.members.get(u)!;
+      for (const u of c.legs) {
+        const want = c.muted.includes(u);
+        if (want === conf.muted.has(u)) continue;
+        await conferenceMute(api, name, id(u), want);
+        if (want) conf.muted.add(u);
+        else conf.muted.delete(u);
+      }
+      const wantDeaf = new Set(c.deaf.map(([s, l]) => `${s}>${l}`));
+      for (const k of [...conf.deaf]) {
+        if (wantDeaf.has(k)) continue;
+        const [s, l] = k.split('>') as [string, string];
+        await conferenceRelate(api, name, id(s), id(l), true);
+        conf.deaf.delete(k);
+      }
+      for (const k of wantDeaf) {
+        if (conf.deaf.has(k)) continue;
+        const [s, l] = k.split('>') as [string, string];
+        await conferenceRelate(api, name, id(s), id(l), false);
+        conf.deaf.add(k);
+      }
+      ctx.timeline(call, 'conference', { legs: c.legs.map((u) => roleOf(call, u)), ...(c.muted.length ? { muted: c.muted.map((u) => roleOf(call, u)) } : {}), ...(c.deaf.length ? { notHeard: c.deaf.map(([s, l]) => `${roleOf(call, s)}>${roleOf(call, l)}`) } : {}) });
+      return;
+    }
+    case 'play': {
+      // A message from its start, not under the hold music (a drop during hold).
+      if (m.music?.uuid === c.leg && m.music.how === 'displace') await resumeBridge(api, c.leg, m.music.source).catch(() => undefined);
+      m.bridged = undefined;
+      m.music = undefined;
+      const ep = endpoint(call, c.leg);
+      ctx.background(
+        playAlone(api, ep, c.message).finally(() => wire(ctx, call, { type: 'playback-done' })),
+        call.id,
+        'voicemail drop',
+      );
+      return;
+    }
+    case 'mute':
+      return mute(api, endpoint(call, c.leg).uuid, c.on);
+    case 'dtmf':
+      return sendDtmf(api, endpoint(call, c.leg).uuid, c.digits);
+    case 'record': {
+      const file = path.join(ctx.d.recordingsDir, c.file);
+      await recordLeg(api, endpoint(call, c.leg).uuid, c.op, file);
+      // Later changes of the index follow the timeline (recordOnCall): a recording also stops with its leg.
+      if (c.op === 'start') recordingStarted(ctx, call, c.segment, c.file);
+      return;
+    }
+    case 'hangup': {
+      forgetMember(m, c.leg);
+      if (m.bridged?.includes(c.leg)) {
+        const partner = m.bridged[0] === c.leg ? m.bridged[1] : m.bridged[0];
+        m.bridged = undefined;
+        await rehome(api, m, partner);
+      }
+      if (m.music?.uuid === c.leg) m.music = undefined;
+      // The customer's leg is hung up with the end of the call (finish); the others here.
+      if (call.agent && call.agent.ep?.uuid === c.leg) {
+        call.agent.gone = true;
+        call.agent.dialog?.destroy();
+        if (call.agent.ep) releaseEndpoint(call.agent.ep);
+      }
+      const party = call.parties.get(c.leg);
+      if (party) {
+        call.parties.delete(c.leg);
+        party.dialog.destroy();
+        releaseEndpoint(party.ep);
+        if (party.tollKey) ctx.d.toll.ended(party.tollKey, ctx.now());
+      }
+      return;
+    }
+  }
+}
+
+/** Who a leg is, for the timeline. */
+export function roleOf(call: CallState, uuid: string): string {
+  if (call.caller?.ep.uuid === uuid) return 'customer';
+  if (call.agent?.ep?.uuid === uuid) return `agent:${call.agent.id}`;
+  const p = call.parties.get(uuid);
+  return p ? `${p.role}${p.agentId ? `:${p.agentId}` : ''}` : uuid;
+}
