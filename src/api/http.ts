@@ -47,7 +47,7 @@ export interface ApiDeps {
   sessions: SessionDeps & { agentOf(token: string): Promise<string | undefined> };
   /** Certificate and key: HTTPS with Strict-Transport-Security. */
   tls?: { cert: Buffer; key: Buffer };
-  agentProfile(agentId: string): { id: string; name?: string; extension?: string; username?: string };
+  agentProfile(agentId: string): { id: string; name?: string; extension?: string; username?: string; supervises?: string[] };
   desk: () => DeskSettings;
   /** Live-call controls, recordings, agents' desk settings (live-calls.ts). */
   liveCalls: LiveCallDeps;
@@ -277,7 +277,8 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     const agent = q.get('agent');
     const call = q.get('call');
     const unsubscribe = d.subscribe((e) => {
-      if (agent && !(e.kind === 'agent' ? e.agentId === agent : (e.agentId ?? e.data?.agentId) === agent)) return;
+      // A call's events reach its owner's desk and the desk of an agent the event names (a consulted colleague, a supervisor).
+      if (agent && !(e.kind === 'agent' ? e.agentId === agent : e.agentId === agent || e.data?.agentId === agent)) return;
       if (call && !(e.kind === 'call' && e.callId === call)) return;
       socket.send(JSON.stringify(e));
     });

@@ -209,7 +209,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     ...(config.daemon.http.tls ? { tls: { cert: readFileSync(config.daemon.http.tls.certFile), key: readFileSync(config.daemon.http.tls.keyFile) } } : {}),
     agentProfile: (id) => {
       const a = current().agents[id];
-      return { id, ...(a?.name ? { name: a.name } : {}), ...(a?.extension ? { extension: a.extension } : {}), ...(a ? { username: a.sip.username } : {}) };
+      return { id, ...(a?.name ? { name: a.name } : {}), ...(a?.extension ? { extension: a.extension } : {}), ...(a ? { username: a.sip.username, supervises: a.supervises } : {}) };
     },
     desk: () => deskSettings(current().sip),
     liveCalls: {

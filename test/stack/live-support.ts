@@ -13,7 +13,9 @@ export const MUSIC = 350;
 export const MESSAGE = 2000;
 /** A second agent (a colleague the call is transferred to). */
 export const COLLEAGUE = 1500;
-export const FREQS = [CUSTOMER, AGENT, MUSIC, MESSAGE, COLLEAGUE];
+/** A supervisor listening in, whispering or barging. */
+export const SUPERVISOR = 1800;
+export const FREQS = [CUSTOMER, AGENT, MUSIC, MESSAGE, COLLEAGUE, SUPERVISOR];
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface CallDetail {
@@ -26,6 +28,7 @@ export interface CallDetail {
   voicemail_dropped_at: number | null;
   voicemail_finished_at: number | null;
   hangup_side: string | null;
+  agent_id: string | null;
   timeline: { at: number; type: string; data: Record<string, unknown> | null }[];
 }
 
@@ -109,6 +112,19 @@ export async function hearsWithin(peer: RtpPeer, tone: number, withinMs: number)
   const ok = await waitFor(`${tone} Hz`, () => {
     last = dominant(peer, Date.now() - 800, Date.now());
     return last.tone === tone ? true : undefined;
+  }, withinMs, 100).catch(() => false);
+  return { ok, last };
+}
+
+/**
+ * Waits until, over the last second, a party hears each of `tones` (a mix:
+ * each at least 15% of the audio) and none of `not` (under 5%).
+ */
+export async function hearsMix(peer: RtpPeer, tones: number[], not: number[], withinMs: number): Promise<{ ok: boolean; last: ReturnType<typeof dominant> }> {
+  let last = dominant(peer, Date.now() - 1_000, Date.now());
+  const ok = await waitFor(`${tones.join('+')} Hz without ${not.join(', ')}`, () => {
+    last = dominant(peer, Date.now() - 1_000, Date.now());
+    return last.rms > 150 && tones.every((f) => last.share[f]! >= 0.15) && not.every((f) => last.share[f]! < 0.05) ? true : undefined;
   }, withinMs, 100).catch(() => false);
   return { ok, last };
 }

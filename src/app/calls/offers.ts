@@ -29,7 +29,8 @@ export async function offer(ctx: CentreContext, callId: string, agentId: AgentId
   const ringing = ring(d.srf, targetsOf(bindings), {
     From: `${display ? `"${display.replace(/"/g, '')}" ` : ''}<sip:${from}@${domain}>`,
     To: `<sip:${agent.sip.username}@${domain}>`,
-    'X-CC-Call-Id': call.id,
+    // A consult's desk popup names the customer's call: after a completed transfer the colleague controls it.
+    'X-CC-Call-Id': consult ? consult.parentId : call.id,
     // A direct call waits in the agent's own internal queue: the phone is told "direct", not its id.
     ...(call.queueId?.startsWith(directQueueId('')) ? { 'X-CC-Direct': 'yes' } : { 'X-CC-Queue': call.queueId ?? '' }),
     'X-CC-Waited': String(Math.round((ctx.now() - (call.queuedAt ?? call.arrivedAt)) / 1000)),

@@ -17,6 +17,7 @@ import { Offer } from './panels/offer.js';
 import { Call } from './panels/call.js';
 import { Dial, Pool, Queues } from './panels/lists.js';
 import { Settings } from './panels/settings.js';
+import { Supervision } from './panels/supervision.js';
 
 /** @type {(() => void) | undefined} */
 let unlisten;
@@ -124,6 +125,7 @@ function App() {
           <${Dial} />
           <${Pool} refresh=${refresh} />
           <${Queues} />
+          <${Supervision} />
           <${Settings} />
         </main>`
       : html`<${SignIn} onSignIn=${signIn} />`}

@@ -83,9 +83,14 @@ function onInvite(invitation) {
   const transferred = header('X-CC-Transferred-By');
   if (transferred) detail.push(`transferred by ${transferred.split(';')[0]} (${/how=(\w+)/.exec(transferred)?.[1] ?? 'blind'})`);
   if (header('X-CC-Direct')) detail.push('direct call');
+  const consult = header('X-CC-Consult');
+  if (consult) detail.unshift(`consult from ${/by=([^;]*)/.exec(consult)?.[1] || 'a colleague'}: you talk to them first`);
+  if (header('X-CC-Monitor')) detail.unshift(`supervising ${header('X-CC-Monitor')}'s call`);
   const callId = header('X-CC-Call-Id');
   store.set({ offer: { name: who.displayName || '', number: who.uri.user ?? '', detail: detail.join(' · ') } });
   phone.onOffer(transferred ? { transferredBy: transferred.split(';')[0] } : {});
+  // The supervisor asked to listen in from this desk: the call joins at once.
+  if (header('X-CC-Monitor')) void answer();
   invitation.stateChange.addListener((state) => {
     if (state === SessionState.Established) onCall(invitation, callId);
     if (state === SessionState.Terminated) {

@@ -6,10 +6,12 @@ import { Store } from './ui.js';
  * @typedef {'off' | 'sound' | 'desktop' | 'both'} NotifyMode
  * @typedef {{ offer: NotifyMode; missed: NotifyMode; transfer: NotifyMode; ended: NotifyMode }} Notifications
  * @typedef {{ type: string; at: number; data?: Record<string, unknown> | null }} TimelineEntry
- * @typedef {{ phase: string; muted: boolean; recording: 'stopped' | 'on' | 'paused'; holds: number; holdMs: number; heldSince?: number }} LiveView
+ * @typedef {{ n: number; target: { kind: string; to: string }; state: 'ringing' | 'up'; agentId?: string; talkingTo: 'consult' | 'customer' }} ConsultView
+ * @typedef {{ phase: string; agentId?: string; muted: boolean; recording: 'stopped' | 'on' | 'paused'; holds: number; holdMs: number; heldSince?: number; consult?: ConsultView }} LiveView
+ * @typedef {{ callId: string; caller: string; callerName?: string; queueId?: string; agentId?: string; phase: string; onHold: boolean; talkMs: number; supervisor?: { supervisorId: string; mode: string; state: string } }} SupervisedCall
  * @typedef {{ callId?: string; name: string; number: string; startedAt: number; live?: LiveView; timeline: TimelineEntry[]; error?: string; localMute: boolean }} CallState
  * @typedef {{ name: string; number: string; detail: string }} OfferState
- * @typedef {{ id: string; name?: string; extension?: string; breakReasons?: string[] }} Agent
+ * @typedef {{ id: string; name?: string; extension?: string; breakReasons?: string[]; supervises?: string[] }} Agent
  * @typedef {{ status: string; presence: string; reason?: string; activity?: string; countdownMs?: number; callsAnswered: number }} AgentView
  * @typedef {{ callId: string; caller?: string; queueId: string; waitedMs: number }} PoolEntry
  * @typedef {{ id: string; waiting: number; offered: number; longestWaitMs: number; agents?: { ready: number } }} QueueEntry
@@ -17,6 +19,7 @@ import { Store } from './ui.js';
  *   agent?: Agent; signInError: string; phone: string; view?: AgentView; pool: PoolEntry[]; queues: QueueEntry[];
  *   offer?: OfferState; call?: CallState; notifications: Notifications; messages: { name: string; description?: string }[];
  *   lastNotice?: { what: string; title: string; body: string; at: number };
+ *   supervised: SupervisedCall[]; supervisionError: string;
  * }} DeskState
  */
 
@@ -29,5 +32,7 @@ export const store = new Store(
     queues: [],
     notifications: { offer: 'sound', missed: 'desktop', transfer: 'both', ended: 'off' },
     messages: [],
+    supervised: [],
+    supervisionError: '',
   }),
 );

@@ -4,9 +4,10 @@
 // go through the API (so they work the same for desk phones); a direct call
 // to a colleague has no platform controls and mutes the microphone instead.
 import { clock, html, useEffect, useState } from '../lib/ui.js';
-import { api } from '../lib/api.js';
+import { control } from '../lib/controls.js';
 import { store } from '../lib/state.js';
 import { hangUp, muteLocally, transfer } from '../lib/phone.js';
+import { Consult } from './consult.js';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
@@ -28,23 +29,19 @@ const LABELS = {
   'customer-phone-resumed': 'customer resumed',
   transferred: 'transferred',
   'transfer-failed': 'transfer failed',
+  'consult-started': 'consult',
+  'consult-answered': 'consulted party answered',
+  'consult-failed': 'consult failed',
+  'consult-ended': 'consult ended',
+  swapped: 'swapped',
+  merged: '3-way call',
+  'transfer-completed': 'transfer completed',
+  'customer-left': 'customer hung up',
+  'monitor-started': 'supervisor joined',
+  'monitor-mode': 'supervisor mode',
+  'monitor-ended': 'supervisor left',
   ended: 'ended',
 };
-
-/**
- * @param {string} path
- * @param {object} [body]
- */
-async function control(path, body) {
-  const callId = store.state.call?.callId;
-  if (!callId) return;
-  try {
-    const r = await api('POST', `/api/calls/${encodeURIComponent(callId)}/${path}`, body ?? {});
-    store.set((s) => ({ call: s.call && { ...s.call, ...(r.live ? { live: r.live } : {}), error: undefined } }));
-  } catch (err) {
-    store.set((s) => ({ call: s.call && { ...s.call, error: /** @type {Error} */ (err).message } }));
-  }
-}
 
 export function Call() {
   const s = store.use();
@@ -57,7 +54,7 @@ export function Call() {
   if (!c) return html`<section id="call" class="card" hidden></section>`;
   const live = c.live;
   const platform = !!c.callId;
-  const held = live?.phase === 'held';
+  const held = live?.phase === 'held' || (live?.phase === 'consulting' && live.consult?.talkingTo === 'consult');
   const muted = platform ? !!live?.muted : c.localMute;
   const now = Date.now();
   const toggleMute = () => {
@@ -89,7 +86,7 @@ export function Call() {
     </p>
     <div class="controls">
       <button id="hang-up" class="danger" onClick=${hangUp}>Hang up</button>
-      <button id="hold" disabled=${!platform} aria-pressed=${String(held)} onClick=${() => control(held ? 'resume' : 'hold')}>${held ? 'Resume' : 'Hold'}</button>
+      <button id="hold" disabled=${!platform || live?.phase === 'consulting' || live?.phase === 'merged'} aria-pressed=${String(held)} onClick=${() => control(held ? 'resume' : 'hold')}>${held ? 'Resume' : 'Hold'}</button>
       <button id="mute" aria-pressed=${String(muted)} onClick=${toggleMute}>${muted ? 'Unmute' : 'Mute'}</button>
       <button id="record" disabled=${!platform} onClick=${() => control('recording', { action: recording === 'stopped' ? 'start' : 'stop' })}>${recording === 'stopped' ? 'Record' : 'Stop recording'}</button>
       <button id="record-pause" hidden=${recording === 'stopped'} onClick=${() => control('recording', { action: recording === 'paused' ? 'resume' : 'pause' })}>${recording === 'paused' ? 'Resume recording' : 'Pause recording'}</button>
@@ -103,6 +100,7 @@ export function Call() {
           <button id="drop" onClick=${drop}>Drop voicemail</button>
         </div>`
       : null}
+    <${Consult} />
     <form id="transfer" onSubmit=${onTransfer}><input name="target" placeholder="extension, queue or number" aria-label="Transfer to" /><button type="submit">Transfer</button></form>
     <p id="call-error" class="error" role="alert">${c.error ?? ''}</p>
     <ol id="call-log" aria-label="Call log">
