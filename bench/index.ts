@@ -8,11 +8,13 @@ import { benchAcdStack } from './acd-stack.js';
 import { benchInbound } from './inbound.js';
 import { benchRouter } from './router.js';
 import { benchLiveControls } from './live-call.js';
+import { benchConsult } from './consult.js';
 
 const router = benchRouter();
 const inbound = await benchInbound({ calls: 200, agents: 10, cps: 5, talkMs: 1000 });
 const acd = await benchAcdStack(200);
 const live = await benchLiveControls(200);
+const consult = await benchConsult(100);
 console.log('\nSummary');
 console.log(`router: agent frees up -> offer p99 ${router.freeUpP99!.toFixed(2)} us (target < 100 us)`);
 if (inbound) {
@@ -28,5 +30,9 @@ if (live) {
   console.log(`real stack: hold request -> first hold-music packet at the customer median ${live.holdP50!.toFixed(2)} ms, p99 ${live.holdP99!.toFixed(2)} ms (aim p99 < 50 ms)`);
   console.log(`real stack: resume request -> first packet of the agent again median ${live.resumeP50!.toFixed(2)} ms, p99 ${live.resumeP99!.toFixed(2)} ms`);
   console.log(`real stack: DTMF request -> first RFC 2833 packet median ${live.dtmfP50!.toFixed(2)} ms, p99 ${live.dtmfP99!.toFixed(2)} ms (aim p99 < 50 ms)`);
+}
+if (consult) {
+  console.log(`real stack: consult request -> INVITE at the colleague median ${consult.inviteP50!.toFixed(2)} ms, p99 ${consult.inviteP99!.toFixed(2)} ms`);
+  console.log(`real stack: complete request -> colleague heard by the customer median ${consult.bridgedP50!.toFixed(2)} ms, p99 ${consult.bridgedP99!.toFixed(2)} ms`);
 }
 process.exit(0);

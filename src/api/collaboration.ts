@@ -54,7 +54,9 @@ export function registerCollaboration(app: FastifyInstance, d: CollaborationDeps
   const answer = async (reply: FastifyReply, name: string, work: Promise<ControlResult>) => {
     const started = performance.now();
     const r = await work;
-    if (r.status !== 200) return reply.code(r.status).send({ error: r.error, ...(r.status === 400 ? { field: r.error.split(':')[0] } : {}) });
+    // "to: ..." names the field at fault.
+    const field = r.status !== 200 && r.status !== 404 ? /^(\w+): /.exec(r.error)?.[1] : undefined;
+    if (r.status !== 200) return reply.code(r.status).send({ error: r.error, ...(field ? { field } : {}) });
     d.observe(name, (performance.now() - started) / 1000);
     return { live: r.live };
   };

@@ -32,6 +32,7 @@ import { connect, offer } from './calls/offers.js';
 import { blindTransfer, checkTransfer, type TransferResult } from './calls/transfer.js';
 import { checkConsult, consultOfferOutcome, consultOverflow, endCollaboration } from './calls/consult.js';
 import { supervise, supervisedCalls, type SupervisedCall } from './calls/supervision.js';
+import { legGone } from './calls/live-media.js';
 import { hrNow, type CallState, type CentreContext, type ContactCentreDeps, type Finish, type LiveEvent } from './calls/state.js';
 
 export { hrNow, type ContactCentreDeps, type LiveEvent } from './calls/state.js';
@@ -173,7 +174,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at = hrNow()): void {
     // A consult's story is the customer's call's.
     const of = this.consults.get(call.id)?.consultOf;
-    if (of) return this.timeline({ id: of.parentId }, type, { ...data, consult: of.n }, at);
+    if (of) return this.timeline({ id: of.parentId }, type, { consult: of.n, ...data }, at);
     this.d.calls.event(call.id, at, type, data);
     const agentId = this.live.get(call.id)?.agent?.id;
     this.emit('live', { kind: 'call', callId: call.id, type, at, ...(data ? { data } : {}), ...(agentId ? { agentId } : {}) });
@@ -213,6 +214,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   async consult(callId: string, agentId: string | undefined, target: ConsultTarget): Promise<ControlResult> {
     const call = this.live.get(callId);
     if (!call) return { status: 404, error: `no live call ${callId}` };
+    const v = call.session?.machine.view();
+    if (v?.consult || v?.phase === 'merged') return { status: 409, error: 'already consulting' };
     const refused = await checkConsult(this, call, target);
     if (refused) return refused;
     return control(this, callId, agentId, { type: 'consult', target });
@@ -327,7 +330,10 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
     const s = call.session;
     if (s && !s.machine.done) {
       const uuid = side === 'caller' ? call.caller?.ep.uuid : call.agent?.ep?.uuid;
-      if (uuid) return this.wire(call, { type: 'leg-gone', leg: uuid, cause: 'NORMAL_CLEARING' });
+      if (uuid) {
+        legGone(call, uuid);
+        return this.wire(call, { type: 'leg-gone', leg: uuid, cause: 'NORMAL_CLEARING' });
+      }
     }
     const connected = call.agent !== undefined || (call.external?.answeredAt ?? 0) > 0;
     const disposition = connected ? (call.agent ? 'answered' : 'forwarded') : call.overflowed ? 'overflow' : 'abandoned';

@@ -71,11 +71,14 @@ export async function recordLeg(api: Api, uuid: string, op: 'start' | 'pause' | 
   await ok(api, op === 'start' ? `uuid_record ${uuid} start ${path} 0 {RECORD_STEREO=true}` : `uuid_record ${uuid} ${action} ${path}`);
 }
 
-/** Music to a leg that is in no bridge (parked, or taken out of a conference): played until broken. */
-export async function musicAlone(api: Api, uuid: string, source: string, inConference: boolean): Promise<void> {
-  if (inConference) await ok(api, `uuid_transfer ${uuid} park inline`);
-  else await silence(api, uuid);
-  await ok(api, `uuid_broadcast ${uuid} ${source} aleg`);
+/**
+ * Music to a leg that is in no bridge (parked, or taken out of a conference):
+ * the leg's dialplan becomes the music, then park, so whatever comes next
+ * (a bridge, the conference, silence) simply replaces it. `^` separates the
+ * inline applications: music sources carry commas (tone_stream).
+ */
+export async function musicAlone(api: Api, uuid: string, source: string): Promise<void> {
+  await ok(api, `uuid_transfer ${uuid} m:^:playback:${source}^park inline`);
 }
 
 /** Takes a leg out of its conference: parked, hearing nothing. */
@@ -93,12 +96,20 @@ export function conferenceName(callId: string): string {
  * FreeSWITCH has it (the transfer is carried out on the channel's own thread).
  */
 export async function joinConference(api: Api, uuid: string, name: string, timeoutMs = 2_000): Promise<string> {
+  // The channel keeps its member id across conferences: cleared, so that only this join's is read.
+  await ok(api, `uuid_setvar ${uuid} conference_member_id`);
+  let sent = Date.now();
   await ok(api, `uuid_transfer ${uuid} conference:${name}@default inline`);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = sent + timeoutMs;
   for (;;) {
     const id = (await api(`uuid_getvar ${uuid} conference_member_id`)).trim();
     if (/^[0-9]+$/.test(id)) return id;
     if (Date.now() > deadline) throw new Error(`leg ${uuid} did not join conference ${name}`);
+    // A leg whose bridge partner was just moved can be parked by the bridge's end after our transfer: once more.
+    if (Date.now() - sent > 500) {
+      sent = Date.now();
+      await ok(api, `uuid_transfer ${uuid} conference:${name}@default inline`);
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
 }

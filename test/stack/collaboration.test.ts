@@ -65,6 +65,7 @@ t.test('consults, transfers, merge and supervision', { skip: found.ok ? false : 
     offerTimeoutSec: 10
     wrapUpSec: 30
     missedBackoffSec: 1
+    holdMusic: "tone_stream://%(10000,0,${MUSIC});loops=-1"
   experts:
     members: [agent2]
     offerTimeoutSec: 10
@@ -73,13 +74,21 @@ t.test('consults, transfers, merge and supervision', { skip: found.ok ? false : 
 trunks:
   pstn: { uri: "sip:127.0.0.1:16760" }
 external:
-  allow: ['^\\\\+1555']
+  allow: ['^\\+1555']
 routing:
   consultTimeoutSec: 4
 `,
   });
   t.teardown(() => stack.stop());
   const status = async (agent: string) => ((await stack.http(`/api/agents/${agent}`)) as { status: string }).status;
+  /** Between subtests: agents out of wrap-up, nobody on a call. */
+  const settle = async () => {
+    for (const a of ['agent1', 'agent2']) await api(stack, 'POST', `/api/agents/${a}/wrap-up`, {});
+    await waitFor('agents free', async () => {
+      for (const a of ['agent1', 'agent2']) if (['on-call', 'offered', 'wrap-up'].includes(await status(a))) return undefined;
+      return true;
+    }, 40_000);
+  };
 
   await t.test('consult a colleague, swap, complete: the customer ends up with the colleague, who owns the call', async (t) => {
     const colleague = await phoneOf(stack, t, 1, 16640, COLLEAGUE);
@@ -126,12 +135,12 @@ routing:
     for (const s of ['consult-started', 'consult-answered', 'swapped', 'transfer-completed']) t.ok(steps.includes(s), `the timeline has ${s}`);
     t.match(d.timeline.find((e) => e.type === 'transfer-completed')?.data, { from: 'agent1', to: 'agent2', how: 'completed' });
     t.match(d, { agent_id: 'agent2', disposition: 'answered' }, 'the record names the colleague as the owner at the end');
-    await waitFor('agent2 in wrap-up after the call', async () => ((await status('agent2')) === 'wrap-up' ? true : undefined), 5_000);
-    for (const a of ['agent1', 'agent2']) await api(stack, 'POST', `/api/agents/${a}/wrap-up`, {});
+    // The colleague was on call through their own line (a consult): free when the call ends.
+    await waitFor('agent2 free after the call', async () => ((await status('agent2')) !== 'on-call' ? true : undefined), 5_000);
   });
 
   await t.test('cancel: the colleague goes straight back to Ready; the agent is back with the customer', async (t) => {
-    await waitFor('agents ready', async () => ((await status('agent1')) === 'ready' && (await status('agent2')) === 'ready' ? true : undefined), 40_000);
+    await settle();
     const colleague = await phoneOf(stack, t, 1, 16680, COLLEAGUE);
     const p = await connectCall(stack, { port: 16660 }, t);
     t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'agent2' })).status, 200);
@@ -148,7 +157,7 @@ routing:
   });
 
   await t.test('failures: a colleague who declines, a number that is busy, a queue with no agent in time', async (t) => {
-    await waitFor('agent1 ready', async () => ((await status('agent1')) === 'ready' ? true : undefined), 40_000);
+    await settle();
     const decliner = await phoneOf(stack, t, 1, 16720, COLLEAGUE, { scenario: 'agent-decline.xml' });
     const p = await connectCall(stack, { port: 16700 }, t);
     const failedWith = async (n: number) => waitFor(`consult ${n} to fail`, async () => (await timeline(stack, p.callId)).find((e) => e.type === 'consult-failed' && e.data?.n === n), 20_000);
@@ -161,7 +170,8 @@ routing:
     t.match((await failedWith(2)).data, { reason: 'declined', status: 603, target: { kind: 'number' } }, 'the trunk declined: reason and status');
     await exited(trunk, 'the trunk');
     await hears(t, p.customer, AGENT, 'the customer is back with the agent');
-    t.match(await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: '+442071234567' }), { status: 403, json: { field: 'to' } }, 'a number the toll rules refuse: 403');
+    const refused = await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: '+442071234567' });
+    t.match(refused, { status: 403, json: { field: 'to' } }, `a number the toll rules refuse: 403 ${JSON.stringify(refused.json)}`);
     // agent2 is not registered now: the queue finds nobody within its maximum wait.
     t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'experts' })).status, 200, 'consult the experts queue');
     t.match((await failedWith(3)).data, { reason: /^no-agent/ }, 'no agent within the queue limit');
@@ -170,7 +180,7 @@ routing:
   });
 
   await t.test('merge: all three hear each other; the colleague leaves, then a plain call; the agent leaves, the other two stay', async (t) => {
-    await waitFor('agents ready', async () => ((await status('agent1')) === 'ready' && (await status('agent2')) !== 'on-call' ? true : undefined), 40_000);
+    await settle();
     await api(stack, 'PUT', '/api/agents/agent2/presence', { presence: 'ready' });
     // This colleague hangs up by themselves after 12 s.
     const leaver = await phoneOf(stack, t, 1, 16800, COLLEAGUE, { scenario: 'agent-media-hangup.xml', pause: 12_000 });
@@ -208,7 +218,7 @@ routing:
   });
 
   await t.test(`supervision: listen, whisper, barge and leave, ${RUNS} times on one call`, async (t) => {
-    await waitFor('agent1 ready', async () => ((await status('agent1')) === 'ready' ? true : undefined), 40_000);
+    await settle();
     const supervisor = await phoneOf(stack, t, 2, 16860, SUPERVISOR, { calls: RUNS + 1 });
     const p = await connectCall(stack, { port: 16840 }, t);
     t.match(await api(stack, 'POST', `/api/calls/${p.callId}/monitor`, { mode: 'listen', supervisor: 'agent2' }), { status: 403 }, 'agent2 supervises no queue: 403');

@@ -61,7 +61,8 @@ export class RtpPeer {
   ) {
     sock.on('message', (msg, rinfo) => {
       if (msg.length < 12) return;
-      if (!this.remote) this.remote = { address: rinfo.address, port: rinfo.port };
+      // Like a phone following its far end's SDP: the peer answers whoever sends to it now (a new call, a new leg).
+      if (this.remote?.address !== rinfo.address || this.remote.port !== rinfo.port) this.remote = { address: rinfo.address, port: rinfo.port };
       this.received.push({ at: performance.timeOrigin + performance.now(), pt: msg[1]! & 0x7f, ts: msg.readUInt32BE(4), payload: msg.subarray(12 + (msg[0]! & 0x0f) * 4) });
     });
     this.timer = setInterval(() => this.tick(), 20);

@@ -24,6 +24,7 @@ import { ring, type AnsweredOffer, type OfferOutcome } from '../../sip/ring.js';
 import { directQueueId } from '../policy.js';
 import { newCall } from './inbound.js';
 import { wire } from './live-control.js';
+import { legGone } from './live-media.js';
 import { answerReinvite } from './reinvite.js';
 import { onRefer } from './transfer.js';
 import type { CallState, CentreContext, Party } from './state.js';
@@ -201,14 +202,7 @@ export async function joinParty(
   const { ep, dialog } = await connectDeviceLeg(ms, answer);
   const uuid = ep.uuid;
   const party: Party = { ep, dialog, ...who };
-  call.parties.set(uuid, party);
-  if (who.agentId && who.routerCallId) call.routerCalls.set(who.agentId, who.routerCallId);
-  dialog.on('destroy', () => partyHungUp(ctx, call, uuid));
-  dialog.on('modify', (req, res) => {
-    const held = answerReinvite(dialog, req, res);
-    // Once the party owns the call (a completed transfer), its phone's hold key holds the customer.
-    if (call.agent?.dialog === dialog) ctx.wire(call, { type: held ? 'hold' : 'resume', by: 'phone' });
-  });
+  addParty(ctx, call, party);
   await ep.set({ hangup_after_bridge: 'false', park_after_bridge: 'true' }).catch(() => undefined);
   if (call.ended || !call.session) {
     dialog.destroy();
@@ -218,6 +212,20 @@ export async function joinParty(
     return;
   }
   wire(ctx, call, event(uuid));
+}
+
+/** A party joins the call: its BYE and its phone's hold are watched from now on. */
+export function addParty(ctx: CentreContext, call: CallState, party: Party): void {
+  const { ep, dialog } = party;
+  const uuid = ep.uuid;
+  call.parties.set(uuid, party);
+  if (party.agentId && party.routerCallId) call.routerCalls.set(party.agentId, party.routerCallId);
+  dialog.on('destroy', () => partyHungUp(ctx, call, uuid));
+  dialog.on('modify', (req, res) => {
+    const held = answerReinvite(dialog, req, res);
+    // Once the party owns the call (a completed transfer), its phone's hold key holds the customer.
+    if (call.agent?.dialog === dialog) ctx.wire(call, { type: held ? 'hold' : 'resume', by: 'phone' });
+  });
 }
 
 /** A party's phone hung up (or, once it owns the call, the new owner's). */
@@ -231,6 +239,7 @@ function partyHungUp(ctx: CentreContext, call: CallState, uuid: string): void {
     call.agent.gone = true;
     releaseEndpoint(call.agent.ep);
   } else return;
+  legGone(call, uuid);
   wire(ctx, call, { type: 'leg-gone', leg: uuid, cause: 'NORMAL_CLEARING' });
 }
 

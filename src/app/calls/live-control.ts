@@ -10,7 +10,7 @@ import { LiveCall, type LiveCallCommand, type LiveCallEvent, type LiveCallPolicy
 import { transferTarget } from '../policy.js';
 import { cancelOriginate, originate, passOwnership } from './consult.js';
 import { holdMusicOf, serviceQueue } from './inbound.js';
-import { execMedia } from './live-media.js';
+import { execMedia, settleMedia } from './live-media.js';
 import { recordingChanged, recordingStarted } from './recordings.js';
 import { callSupervisor } from './supervision.js';
 import type { CallState, CentreContext } from './state.js';
@@ -92,6 +92,7 @@ export function run(ctx: CentreContext, call: CallState, cmds: LiveCallCommand[]
         } else ctx.timeline(call, 'action-failed', { action: c.type, error: message });
       }
     }
+    await settleMedia(ctx, call).catch((err: Error) => ctx.d.log.warn({ callId: call.id, err: err.message }, 'hold music for a leg left alone failed'));
   });
   armTimer(ctx, call);
   return s.work;

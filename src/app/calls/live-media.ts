@@ -54,7 +54,7 @@ async function rehome(api: Api, m: MediaState, uuid: string): Promise<void> {
   const music = m.music;
   if (music?.uuid !== uuid || music.how !== 'displace') return;
   await resumeBridge(api, uuid, music.source).catch(() => undefined);
-  await musicAlone(api, uuid, music.source, false);
+  await musicAlone(api, uuid, music.source);
   music.how = 'alone';
 }
 
@@ -67,8 +67,17 @@ async function musicOff(api: Api, m: MediaState, uuid: string): Promise<void> {
   else await silence(api, uuid);
 }
 
+/** A leg that went by itself (its phone hung up) is in no bridge, conference or music any more. */
+export function legGone(call: CallState, uuid: string): void {
+  const m = call.media;
+  if (!m) return;
+  forgetMember(m, uuid);
+  if (m.bridged?.includes(uuid)) m.bridged = undefined;
+  if (m.music?.uuid === uuid) m.music = undefined;
+}
+
 /** The leg is no conference member any more (bridged, transferred out, gone): its member id and settings are forgotten. */
-function forgetMember(m: MediaState, uuid: string): boolean {
+export function forgetMember(m: MediaState, uuid: string): boolean {
   const conf = m.conference;
   if (!conf?.members.has(uuid)) return false;
   conf.members.delete(uuid);
@@ -109,7 +118,7 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
         m.music = { uuid, source: c.source, how: 'displace' };
       } else {
         if (m.bridged?.includes(uuid)) m.bridged = undefined;
-        await musicAlone(api, uuid, c.source, inConference);
+        await musicAlone(api, uuid, c.source);
         m.music = { uuid, source: c.source, how: 'alone' };
       }
       return;
@@ -131,13 +140,14 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
       for (const uuid of [...conf.members.keys()]) {
         if (c.legs.includes(uuid)) continue;
         forgetMember(m, uuid);
-        await leaveConference(api, uuid);
+        // A member whose phone hung up is gone already.
+        await leaveConference(api, uuid).catch(() => undefined);
       }
       const joining = c.legs.map((l) => endpoint(call, l).uuid).filter((u) => !conf.members.has(u));
       await Promise.all(joining.map((u) => musicOff(api, m, u)));
       if (m.bridged && joining.some((u) => m.bridged!.includes(u))) m.bridged = undefined;
-      const ids = await Promise.all(joining.map((u) => joinConference(api, u, name)));
-      joining.forEach((u, i) => conf.members.set(u, ids[i]!));
+      // One after another: moving a leg out of a bridge parks its partner, which must not undo the partner's own join.
+      for (const u of joining) conf.members.set(u, await joinConference(api, u, name));
       const id = (u: string) => conf.members.get(u)!;
       for (const u of c.legs) {
         const want = c.muted.includes(u);
@@ -164,7 +174,7 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
     }
     case 'play': {
       // A message from its start, not under the hold music (a drop during hold).
-      if (m.music?.uuid === c.leg && m.music.how === 'displace') await resumeBridge(api, c.leg, m.music.source).catch(() => undefined);
+      await musicOff(api, m, c.leg);
       m.bridged = undefined;
       m.music = undefined;
       const ep = endpoint(call, c.leg);
@@ -188,11 +198,8 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
     }
     case 'hangup': {
       forgetMember(m, c.leg);
-      if (m.bridged?.includes(c.leg)) {
-        const partner = m.bridged[0] === c.leg ? m.bridged[1] : m.bridged[0];
-        m.bridged = undefined;
-        await rehome(api, m, partner);
-      }
+      // A partner left on displaced music gets it played alone once the batch is done (settleMedia), unless the call moves it.
+      if (m.bridged?.includes(c.leg)) m.bridged = undefined;
       if (m.music?.uuid === c.leg) m.music = undefined;
       // The customer's leg is hung up with the end of the call (finish); the others here.
       if (call.agent && call.agent.ep?.uuid === c.leg) {
@@ -210,6 +217,17 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
       return;
     }
   }
+}
+
+/**
+ * After a batch of commands: hold music displacing a leg that has lost its
+ * bridge (the agent hung up while the customer waits on hold) is played to
+ * the leg alone, since a parked leg has no bridge to displace.
+ */
+export async function settleMedia(ctx: CentreContext, call: CallState): Promise<void> {
+  const m = call.media;
+  if (!m?.music || m.music.how !== 'displace' || m.bridged?.includes(m.music.uuid) || call.ended) return;
+  await rehome((command) => ctx.d.esl.api(command), m, m.music.uuid);
 }
 
 /** Who a leg is, for the timeline. */

@@ -56,6 +56,21 @@ export abstract class Collaboration extends CallBase {
     return undefined;
   }
 
+  /** A party the agent's own phone called (REFER with Replaces follows): an answered consult at once. */
+  protected consultJoined(leg: LegId, agentId: string | undefined, target: ConsultTarget, now: number, out: LiveCallCommand[]): string | undefined {
+    if (this.legs.has(leg)) return 'that leg is already on the call';
+    const refusal = this.phase === 'talking' || this.phase === 'held' ? (this.supervisor ? 'a supervisor is on the call' : undefined) : 'already consulting';
+    if (refusal) return refusal;
+    const n = ++this.consults;
+    this.consult = { n, target: { ...target }, state: 'up', leg, ...(agentId !== undefined ? { agentId } : {}), talkingTo: 'consult', startedAt: now };
+    this.addLeg(leg, 'consult', agentId);
+    this.phase = 'consulting';
+    this.openHold('phone', now);
+    out.push({ type: 'timeline', event: 'consult-joined', data: { n, target, by: this.owner, ...(agentId ? { agentId } : {}) } });
+    this.arrange(out);
+    return undefined;
+  }
+
   protected consultAnswered(n: number, leg: LegId, agentId: string | undefined, now: number, out: LiveCallCommand[]): void {
     const c = this.consult;
     if (!c || c.n !== n || c.state !== 'ringing' || this.legs.has(leg)) {

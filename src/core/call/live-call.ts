@@ -187,6 +187,9 @@ export class LiveCall extends Collaboration {
       case 'consult-answered':
         this.consultAnswered(e.n, e.leg, e.agentId, now, out);
         return undefined;
+      case 'consult-joined':
+        if (!this.isUp(this.agent)) return 'the agent has left the call';
+        return this.consultJoined(e.leg, e.agentId, e.target, now, out);
       case 'consult-failed':
         this.consultFailed(e.n, e.reason, e.status, now, out);
         return undefined;

@@ -70,6 +70,8 @@ export type LiveCallEvent =
   | { type: 'customer-phone-hold'; held: boolean }
   | { type: 'consult'; target: ConsultTarget }
   | { type: 'consult-answered'; n: number; leg: LegId; agentId?: string }
+  /** The agent's phone called the party itself (its own attended transfer): the party joins as an answered consult. */
+  | { type: 'consult-joined'; leg: LegId; agentId?: string; target: ConsultTarget }
   | { type: 'consult-failed'; n: number; reason: string; status?: number }
   | { type: 'swap' }
   | { type: 'complete' }

@@ -330,6 +330,8 @@ export function runRandom(factory: Factory, events: number, seed: number): { vio
       }
       if (e.type === 'supervisor-failed') world.supervisorRinging = undefined;
       const outcome = call.handle(e, now);
+      // A leg the agent's phone called joins only if the call takes it (the shell moves it over then).
+      if (e.type === 'consult-joined' && outcome.ok) world.add(e.leg, 'consult', e.agentId);
       if (!outcome.ok && JSON.stringify(call.view()) !== before) return { violation: `call c${calls}: refused ${e.type} changed the call`, calls, events: n };
       for (const c of outcome.commands) {
         const bad = world.apply(c);
@@ -353,7 +355,8 @@ function randomEvent(r: () => number, world: World, v: LiveCallView): LiveCallEv
     const [k, target] = [...world.originating][0]!;
     if (r() < 0.3) return { type: 'consult-failed', n: k, reason: pick(r, ['busy', 'declined', 'no-answer', 'unreachable', 'no-agent']), status: 486 };
     world.legs++;
-    const agentId = target.kind === 'agent' ? target.to : target.kind === 'queue' ? pick(r, ['q1', 'q2']) : undefined;
+    // The router offers a queue's consult to an agent who is free: never the owner, on this call.
+    const agentId = target.kind === 'agent' ? target.to : target.kind === 'queue' ? pick(r, ['q1', 'q2'].filter((q) => q !== world.owner)) : undefined;
     return { type: 'consult-answered', n: k, leg: `k${world.legs}`, ...(agentId ? { agentId } : {}) };
   }
   if (x < 0.25 && world.supervisorRinging) {
@@ -383,6 +386,7 @@ function randomEvent(r: () => number, world: World, v: LiveCallView): LiveCallEv
     { type: 'consult', target: { kind: 'agent', to: pick(r, ['b3', 'b4']) } },
     { type: 'swap' },
     { type: 'swap' },
+    { type: 'consult-joined', leg: `j${++world.legs}`, agentId: `j${world.legs}`, target: { kind: 'agent', to: `j${world.legs}` } },
     { type: 'complete' },
     { type: 'cancel' },
     { type: 'merge' },
