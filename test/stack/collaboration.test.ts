@@ -13,8 +13,8 @@
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { RtpPeer } from '../support/rtp-peer.js';
-import { findStack, registerAgent, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
-import { AGENT, api, closed, COLLEAGUE, connectCall, CUSTOMER, describe, exited, hearsMix, hearsWithin, MUSIC, sleep, SUPERVISOR, type CallDetail, type Parties } from './live-support.js';
+import { findStack, PORTS, registerAgent, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
+import { AGENT, api, callIn, closed, COLLEAGUE, connectCall, CUSTOMER, describe, exited, hearsMix, hearsWithin, MUSIC, sleep, SUPERVISOR, type CallDetail, type Parties } from './live-support.js';
 
 const found = findStack();
 const RUNS = Number(process.env.SUPERVISION_RUNS ?? 3);
@@ -215,6 +215,47 @@ routing:
     t.ok(steps.filter((s) => s === 'merged').length === 2, 'two merges in the timeline');
     t.match(d.timeline.find((e) => e.type === 'transfer-completed')?.data, { how: 'merge-left', to: 'agent2' });
     t.equal(d.agent_id, 'agent2');
+  });
+
+  await t.test("a desk phone's own attended transfer: hold, call the colleague, REFER with Replaces", async (t) => {
+    await settle();
+    const colleague = await phoneOf(stack, t, 1, 16900, COLLEAGUE);
+    const customer = await RtpPeer.open(CUSTOMER);
+    const agentLine1 = await RtpPeer.open(AGENT);
+    const agentLine2 = await RtpPeer.open(AGENT);
+    t.teardown(() => [customer, agentLine1, agentLine2].forEach((p) => p.close()));
+    const a = stack.agents[0]!;
+    t.equal((await registerAgent(stack, a, 16880)).code, 0, 'agent1 registers');
+    // The phone: answers, holds after 3 s, and 6 s later transfers with Replaces naming its second call (Call-ID att-1, from-tag c2tag).
+    const phone = await startSipp(stack.bins, ['-sf', path.join(SIPP_DIR, 'agent-attended.xml'), '-i', '127.0.0.1', '-p', '16880', '-m', '1', '-d', '6000', '-key', 'rtp_port', String(agentLine1.port), '-key', 'target', '1002', '-key', 'domain', 'test.local', '-key', 'replaces', 'att-1%3Bto-tag%3Dx%3Bfrom-tag%3Dc2tag', '-timeout', '60s', '-timeout_error'], stack.dir);
+    const before = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]?.id;
+    const caller = await callIn(stack, customer, 16980);
+    const callId = await waitFor('the call connected', async () => {
+      const latest = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0];
+      return latest && latest.id !== before && (await api(stack, 'GET', `/api/calls/${latest.id}/live`)).status === 200 ? latest.id : undefined;
+    }, 20_000);
+    await hears(t, customer, AGENT, 'the customer hears the agent');
+    await waitFor('the phone to hold', async () => ((await live(stack, callId)).phase === 'held' ? true : undefined), 8_000);
+    await hears(t, customer, MUSIC, "held by the phone's own key");
+    // The same phone's second line calls the colleague's extension.
+    const second = await startSipp(stack.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'agent-consults.xml'), '-s', '1002', '-i', '127.0.0.1', '-p', '16890', '-au', a.user, '-ap', a.password, '-key', 'user', a.user, '-key', 'domain', 'test.local', '-key', 'rtp_port', String(agentLine2.port), '-key', 'fromtag', 'c2tag', '-cid_str', 'att-%u', '-m', '1', '-timeout', '60s', '-timeout_error'], stack.dir);
+    await hears(t, colleague.peer, AGENT, "the colleague answers the phone's second call and hears the agent");
+    await hears(t, agentLine2, COLLEAGUE, 'and the agent hears the colleague');
+    t.equal(await exited(phone, "agent1's phone (REFER, NOTIFY, BYE)", 20_000), 0, 'the REFER is accepted, NOTIFY says 200, the platform hangs the first line up');
+    t.equal(await exited(second, "agent1's second line", 10_000), 0, 'the second line is hung up too');
+    await hears(t, customer, COLLEAGUE, 'the customer hears the colleague');
+    await hears(t, colleague.peer, CUSTOMER, 'the colleague hears the customer');
+    t.equal((await live(stack, callId)).agentId, 'agent2', 'the colleague owns the call');
+    t.equal(await status('agent1'), 'wrap-up', 'agent1 wraps up');
+    t.equal(await status('agent2'), 'on-call', 'agent2 is on call');
+    t.equal((await api(stack, 'POST', `/api/calls/${callId}/hangup`)).status, 200);
+    t.equal(await exited(caller, 'the caller'), 0);
+    await exited(colleague.sipp, "the colleague's phone");
+    const d = await closed(stack, callId);
+    t.match(d.timeline.find((e) => e.type === 'transferred'), { data: { how: 'attended', via: 'phone', to: 'agent2' } }, 'the timeline says how');
+    t.ok(d.timeline.some((e) => e.type === 'transfer-completed'), 'and that it completed');
+    t.equal(d.agent_id, 'agent2');
+    await waitFor('agent2 free after the call', async () => ((await status('agent2')) !== 'on-call' ? true : undefined), 5_000);
   });
 
   await t.test(`supervision: listen, whisper, barge and leave, ${RUNS} times on one call`, async (t) => {
