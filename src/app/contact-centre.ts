@@ -18,26 +18,23 @@
 import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import { Router } from '../core/acd/router.js';
-import type { AgentView, OverflowTarget, RouterCommand, RouterEvent, RouterSnapshot } from '../core/acd/types.js';
+import type { AgentView, RouterCommand, RouterEvent, RouterSnapshot } from '../core/acd/types.js';
 import type { ConsultTarget, LiveCallEvent, LiveCallView } from '../core/call/live-call.js';
 import type { Config, Target } from '../config/schema.js';
 import { releaseEndpoint, type Endpoint } from '../media/media-server.js';
-import { stopPlayback } from '../media/actions.js';
 import type { AnsweredOffer } from '../sip/ring.js';
 import { adoptRecorded, byeFromRecord, reconcileAfterRestart, type AdoptedWatcher } from './restart-recovery.js';
 import { routerPolicy } from './policy.js';
-import { adoptAnswered, announce, handleInvite, routeTo } from './calls/inbound.js';
+import { adoptAnswered, handleInvite, routeTo } from './calls/inbound.js';
 import { control, endSession, liveView, wire, type ControlResult } from './calls/live-control.js';
-import { connect, offer } from './calls/offers.js';
 import { blindTransfer, checkTransfer, type TransferResult } from './calls/transfer.js';
-import { checkConsult, consultOfferOutcome, consultOverflow, endCollaboration } from './calls/consult.js';
+import { checkConsult, endCollaboration } from './calls/consult.js';
 import { supervise, supervisedCalls, type SupervisedCall } from './calls/supervision.js';
 import { legGone } from './calls/live-media.js';
+import { carryOut } from './calls/router-commands.js';
 import { hrNow, type CallState, type CentreContext, type ContactCentreDeps, type Finish, type LiveEvent } from './calls/state.js';
 
 export { hrNow, type ContactCentreDeps, type LiveEvent } from './calls/state.js';
-
-const DEFAULT_OVERFLOW: Target = { message: 'goodbye.wav', hangup: true };
 
 export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implements CentreContext {
   readonly router: Router;
@@ -249,60 +246,13 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
 
   private apply(cmds: RouterCommand[]): void {
     for (const c of cmds) {
-      switch (c.type) {
-        case 'offer':
-          this.background(offer(this, c.callId, c.agentId), c.callId, 'offer');
-          break;
-        case 'withdraw-offer': {
-          const call = this.live.get(c.callId) ?? this.consults.get(c.callId);
-          const ringing = call?.ringing.get(c.agentId);
-          if (call && ringing) {
-            call.ringing.delete(c.agentId);
-            ringing.cancel();
-            this.timeline(call, 'offer-withdrawn', { agentId: c.agentId, reason: c.reason });
-            if (call.consultOf && c.reason === 'timeout') consultOfferOutcome(this, call, c.agentId, { kind: 'timeout' });
-          }
-          break;
-        }
-        case 'release-agent-leg': {
-          const call = this.live.get(c.callId) ?? this.consults.get(c.callId);
-          const answer = call?.answers.get(c.agentId) ?? this.orphans.get(`${c.callId}/${c.agentId}`);
-          call?.answers.delete(c.agentId);
-          this.orphans.delete(`${c.callId}/${c.agentId}`);
-          void answer?.destroy();
-          break;
-        }
-        case 'connect':
-          this.background(connect(this, c.callId, c.agentId), c.callId, 'connect');
-          break;
-        case 'overflow': {
-          const consult = this.consults.get(c.callId);
-          if (consult) {
-            consultOverflow(this, consult, c.reason);
-            break;
-          }
-          const call = this.live.get(c.callId);
-          if (!call || !call.caller) break;
-          this.timeline(call, 'overflow', { queueId: c.queueId, reason: c.reason, target: c.target });
-          call.overflowed = true;
-          const target = fromOverflow(c.target) ?? DEFAULT_OVERFLOW;
-          this.background(stopPlayback(call.caller.ep).then(() => this.routeTo(call, target, 'overflow')), call.id, 'overflow');
-          break;
-        }
-        case 'announce': {
-          const call = this.live.get(c.callId);
-          if (call) this.background(announce(this, call, c.position, c.estimatedWaitMs), call.id, 'announcement');
-          break;
-        }
-        case 'take-refused':
-          this.d.log.info({ callId: c.callId, agentId: c.agentId, reason: c.reason }, 'take call refused');
-          break;
-        case 'agent-status':
-          this.d.log.info({ agentId: c.agentId, status: c.status, presence: c.presence, reason: c.reason }, 'agent status');
-          // Persisted with the router's snapshot (scheduleSave below); metrics count statuses when scraped.
-          this.emit('live', { kind: 'agent', agentId: c.agentId, status: c.status, presence: c.presence, ...(c.reason ? { reason: c.reason } : {}), at: this.now() });
-          break;
+      if (c.type !== 'agent-status') {
+        carryOut(this, c);
+        continue;
       }
+      this.d.log.info({ agentId: c.agentId, status: c.status, presence: c.presence, reason: c.reason }, 'agent status');
+      // Persisted with the router's snapshot (scheduleSave below); metrics count statuses when scraped.
+      this.emit('live', { kind: 'agent', agentId: c.agentId, status: c.status, presence: c.presence, ...(c.reason ? { reason: c.reason } : {}), at: this.now() });
     }
     this.armTimer();
     this.scheduleSave();
@@ -402,11 +352,3 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
     }
   }
 }
-
-/** The router's overflow target back in configuration terms. */
-function fromOverflow(t: OverflowTarget | undefined): Target | undefined {
-  if (!t) return undefined;
-  if ('queue' in t) return t.queue.startsWith('direct:') ? { agent: t.queue.slice('direct:'.length) } : { queue: t.queue };
-  return t as Target;
-}
-

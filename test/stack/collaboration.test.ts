@@ -14,7 +14,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { RtpPeer } from '../support/rtp-peer.js';
 import { findStack, PORTS, registerAgent, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
-import { AGENT, api, callIn, closed, COLLEAGUE, connectCall, CUSTOMER, describe, exited, hearsMix, hearsWithin, MUSIC, sleep, SUPERVISOR, type CallDetail, type Parties } from './live-support.js';
+import { AGENT, api, callIn, closed, COLLEAGUE, connectCall, CUSTOMER, describe, exited, hearsMix, hearsWithin, MUSIC, SUPERVISOR, type CallDetail, type Parties } from './live-support.js';
 
 const found = findStack();
 const RUNS = Number(process.env.SUPERVISION_RUNS ?? 3);
@@ -261,7 +261,7 @@ routing:
   await t.test(`supervision: listen, whisper, barge and leave, ${RUNS} times on one call`, async (t) => {
     await settle();
     const supervisor = await phoneOf(stack, t, 2, 16860, SUPERVISOR, { calls: RUNS + 1 });
-    const p = await connectCall(stack, { port: 16840 }, t);
+    const p = await connectCall(stack, { port: 16840, timeoutSec: 90 + RUNS * 5 }, t);
     t.match(await api(stack, 'POST', `/api/calls/${p.callId}/monitor`, { mode: 'listen', supervisor: 'agent2' }), { status: 403 }, 'agent2 supervises no queue: 403');
     t.match(await api(stack, 'POST', `/api/calls/${p.callId}/monitor`, { mode: 'spy', supervisor: 'agent3' }), { status: 400 }, 'an unknown mode: 400');
     const view = (await api(stack, 'GET', '/api/supervision')).json as { calls: { callId: string; agentId: string }[] };

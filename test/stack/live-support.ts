@@ -60,7 +60,8 @@ export interface Parties {
 }
 
 /** A customer calls, the agent's phone (scenario) answers; resolves once the live call is up. The peers close with the test (`owner`). */
-export async function connectCall(stack: Stack, opts: { agentScenario?: string; callerScenario?: string; did?: string; port: number }, owner?: { teardown(fn: () => void): void }): Promise<Parties> {
+/** `timeoutSec`: how long the two SIPp processes may run (90 s). */
+export async function connectCall(stack: Stack, opts: { agentScenario?: string; callerScenario?: string; did?: string; port: number; timeoutSec?: number }, owner?: { teardown(fn: () => void): void }): Promise<Parties> {
   const customer = await RtpPeer.open(CUSTOMER);
   const agent = await RtpPeer.open(AGENT);
   owner?.teardown(() => {
@@ -70,9 +71,9 @@ export async function connectCall(stack: Stack, opts: { agentScenario?: string; 
   const phonePort = opts.port;
   const reg = await registerAgent(stack, stack.agents[0]!, phonePort);
   if (reg.code !== 0) throw new Error(`registration failed: ${reg.stderr}`);
-  const phone = await startSipp(stack.bins, ['-sf', path.join(SIPP_DIR, opts.agentScenario ?? 'agent-media.xml'), '-i', '127.0.0.1', '-p', String(phonePort), '-m', '1', '-d', '300', '-key', 'rtp_port', String(agent.port), '-timeout', '90s', '-timeout_error'], stack.dir);
+  const phone = await startSipp(stack.bins, ['-sf', path.join(SIPP_DIR, opts.agentScenario ?? 'agent-media.xml'), '-i', '127.0.0.1', '-p', String(phonePort), '-m', '1', '-d', '300', '-key', 'rtp_port', String(agent.port), '-timeout', `${opts.timeoutSec ?? 90}s`, '-timeout_error'], stack.dir);
   const before = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]?.id;
-  const caller = await startSipp(stack.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, opts.callerScenario ?? 'caller-media.xml'), '-s', opts.did ?? '+15550100', '-i', '127.0.0.1', '-p', String(phonePort + 100), '-m', '1', '-key', 'rtp_port', String(customer.port), '-timeout', '90s', '-timeout_error'], stack.dir);
+  const caller = await startSipp(stack.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, opts.callerScenario ?? 'caller-media.xml'), '-s', opts.did ?? '+15550100', '-i', '127.0.0.1', '-p', String(phonePort + 100), '-m', '1', '-key', 'rtp_port', String(customer.port), '-timeout', `${opts.timeoutSec ?? 90}s`, '-timeout_error'], stack.dir);
   const callId = await waitFor('the call to be connected to the agent', async () => {
     const latest = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0];
     if (!latest || latest.id === before) return undefined;

@@ -94,3 +94,19 @@ t.test('an invalid edit is rejected and the running configuration stays in force
   t.equal(reloader.current.queues.support!.offerTimeoutSec, 25);
   t.equal(changed, 1);
 });
+
+t.test('supervises names queues that exist; the consult settings have defaults and checked values', async (t) => {
+  const agents = `agents:\n  sup:\n    name: Sup\n    extension: "1009"\n    sip: { username: "1009", password: "secret-9" }\n    supervises: [support, nowhere]\n`;
+  const queues = `sip:\n  domain: x\n  transports: [{ protocol: udp, port: 5060 }]\nqueues:\n  support:\n    members: []\n`;
+  const r = parseConfigTexts([{ file: 'agents.yaml', text: agents }, { file: 'queues.yaml', text: queues }]);
+  t.notOk(r.ok);
+  if (r.ok) return;
+  t.match(r.errors, [{ file: 'agents.yaml', field: 'agents.sup.supervises.1', message: 'no queue "nowhere" is defined' }]);
+  const ok = parseConfigTexts([{ file: 'agents.yaml', text: agents.replace(', nowhere', '') }, { file: 'queues.yaml', text: queues }]);
+  if (!ok.ok) return t.fail(JSON.stringify(ok.errors));
+  t.same(ok.config.agents.sup!.supervises, ['support']);
+  t.same([ok.config.routing.agentLeavesConsult, ok.config.routing.agentLeavesMerge, ok.config.routing.consultTimeoutSec], ['complete', 'keep', 30]);
+  const bad = parseConfigTexts([{ file: 'queues.yaml', text: queues }, { file: 'routing.yaml', text: 'routing:\n  agentLeavesConsult: hangup\n' }]);
+  t.notOk(bad.ok);
+  if (!bad.ok) t.match(bad.errors[0], { file: 'routing.yaml', field: 'routing.agentLeavesConsult', line: 2 });
+});
