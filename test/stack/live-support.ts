@@ -119,13 +119,14 @@ export async function hearsWithin(peer: RtpPeer, tone: number, withinMs: number)
 
 /**
  * Waits until, over the last second, a party hears each of `tones` (a mix:
- * each at least 15% of the audio) and none of `not` (under 5%).
+ * each at least `minShare` of the audio's energy, 15% by default) and none
+ * of `not` (under 5%).
  */
-export async function hearsMix(peer: RtpPeer, tones: number[], not: number[], withinMs: number): Promise<{ ok: boolean; last: ReturnType<typeof dominant> }> {
+export async function hearsMix(peer: RtpPeer, tones: number[], not: number[], withinMs: number, minShare = 0.15): Promise<{ ok: boolean; last: ReturnType<typeof dominant> }> {
   let last = dominant(peer, Date.now() - 1_000, Date.now());
   const ok = await waitFor(`${tones.join('+')} Hz without ${not.join(', ')}`, () => {
     last = dominant(peer, Date.now() - 1_000, Date.now());
-    return last.rms > 150 && tones.every((f) => last.share[f]! >= 0.15) && not.every((f) => last.share[f]! < 0.05) ? true : undefined;
+    return last.rms > 150 && tones.every((f) => last.share[f]! >= minShare) && not.every((f) => last.share[f]! < 0.05) ? true : undefined;
   }, withinMs, 100).catch(() => false);
   return { ok, last };
 }
