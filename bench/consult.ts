@@ -12,7 +12,7 @@ import path from 'node:path';
 import { RtpPeer } from '../test/support/rtp-peer.js';
 import { readSippTrace } from '../test/support/sipp-trace.js';
 import { findStack, registerAgent, SIPP_DIR, startSipp, startStack, waitFor } from '../test/stack/harness.js';
-import { AGENT, api, callIn, COLLEAGUE, CUSTOMER, exited, hearsWithin } from '../test/stack/live-support.js';
+import { AGENT, api, callIn, COLLEAGUE, CUSTOMER, describe, dominant, exited, hearsWithin } from '../test/stack/live-support.js';
 import { percentile, printTable } from './stats.js';
 
 const hr = () => performance.timeOrigin + performance.now();
@@ -56,7 +56,16 @@ export async function benchConsult(runs = 100): Promise<Record<string, number> |
       if (c.status !== 200) throw new Error(`complete: ${c.status} ${JSON.stringify(c.json)}`);
       const first = await waitFor('the colleague at the customer', () => customer.firstAfter(t1, (p) => RtpPeer.isTone(p, COLLEAGUE)), 3_000, 2).catch(() => undefined);
       if (first) bridged.push(first.at - t1);
-      else misses++;
+      else {
+        misses++;
+        const now = Date.now();
+        console.log(`run ${run + 1}: the customer did not hear the colleague within 3 s; heard ${describe(dominant(customer, now - 1_000, now))}; the colleague heard ${describe(dominant(colleague, now - 1_000, now))}, packets ${colleague.heard(now - 1_000, now, [COLLEAGUE]).packets}, customer packets ${customer.heard(now - 1_000, now, [COLLEAGUE]).packets}`);
+        const v = (await api(stack, 'GET', `/api/calls/${callId}/live`)).json as { legs: { id: string; up: boolean }[] };
+        if (process.env.CONSULT_DEBUG) {
+          const { execSync } = await import('node:child_process');
+          for (const l of v.legs.filter((x) => x.up)) console.log(l.id, execSync(`fs_cli -H 127.0.0.1 -P 18021 -p ClueCon -x "uuid_dump ${l.id}" | grep -E "^(Channel-State|Channel-Call-State|variable_bridge_uuid|variable_current_application|variable_signal_bond|Other-Leg-Unique-ID|variable_cc_parked|variable_cc_music|Channel-Read-Codec-Name|variable_rtp_audio_in_packet_count|variable_rtp_audio_out_packet_count)"`).toString());
+        }
+      }
       await api(stack, 'POST', `/api/calls/${callId}/hangup`);
       await exited(caller, 'the caller').catch(() => undefined);
       customer.close();

@@ -45,10 +45,28 @@ export async function playAlone(api: Api, ep: Endpoint, file: string): Promise<v
   await ep.play(file);
 }
 
-/** Bridges two legs (whatever either heard stops). */
+/**
+ * Bridges two legs (whatever either heard stops), and answers once
+ * FreeSWITCH's media bridge runs (`bridge_to` on both), asking once more if it
+ * did not take. uuid_bridge only starts a transfer: a leg moved out of
+ * another bridge whose old partner was hung up before the move finished was
+ * parked (park_after_bridge) in about one attended transfer in five, leaving
+ * customer and colleague in silence; the live call's next command (that
+ * hang-up) now waits for this.
+ */
 export async function bridge(api: Api, a: string, b: string): Promise<void> {
   await silence(api, a);
-  await ok(api, `uuid_bridge ${a} ${b}`);
+  for (let attempt = 0; ; attempt++) {
+    await ok(api, `uuid_bridge ${a} ${b}`);
+    const deadline = Date.now() + 1_000;
+    while (Date.now() < deadline) {
+      // bridge_to is set on both once the media bridge runs (uuid_bridge sets bridge_uuid at once, bridged or not).
+      const [ab, ba] = await Promise.all([api(`uuid_getvar ${a} bridge_to`), api(`uuid_getvar ${b} bridge_to`)]);
+      if (ab.trim() === b && ba.trim() === a) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (attempt >= 1) throw new Error(`legs ${a} and ${b} did not bridge`);
+  }
 }
 
 /** Silences what FreeSWITCH reads from the leg (the agent's voice), for every phone alike. */
@@ -78,12 +96,35 @@ export async function recordLeg(api: Api, uuid: string, op: 'start' | 'pause' | 
  * inline applications: music sources carry commas (tone_stream).
  */
 export async function musicAlone(api: Api, uuid: string, source: string): Promise<void> {
-  await ok(api, `uuid_transfer ${uuid} m:^:playback:${source}^park inline`);
+  // A transfer is carried out later, on the channel's own thread: the next command (a bridge) must not race it,
+  // so this answers once the new dialplan runs (its first step marks the channel).
+  const mark = `m${++marks}`;
+  await ok(api, `uuid_transfer ${uuid} m:^:set:cc_music=${mark}^playback:${source}^park inline`);
+  await until(api, uuid, 'cc_music', mark, 'playback');
 }
 
-/** Takes a leg out of its conference: parked, hearing nothing. */
-export async function leaveConference(api: Api, uuid: string): Promise<void> {
-  await ok(api, `uuid_transfer ${uuid} park inline`);
+let marks = 0;
+
+/**
+ * Waits (up to `timeoutMs`) until the channel's variable has the value (set
+ * by the first step of its new dialplan) and the application `app` runs:
+ * FreeSWITCH loses a bridge asked of a channel between two applications.
+ */
+async function until(api: Api, uuid: string, variable: string, value: string, app: string, timeoutMs = 1_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [v, running] = await Promise.all([api(`uuid_getvar ${uuid} ${variable}`), api(`uuid_getvar ${uuid} current_application`)]);
+    if (v.trim() === value && running.trim() === app) return;
+    if (Date.now() > deadline) throw new Error(`leg ${uuid}: not running ${app} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Takes a leg out of its bridge or conference: parked, hearing nothing (answers once it is parked). */
+export async function park(api: Api, uuid: string): Promise<void> {
+  const mark = `p${++marks}`;
+  await ok(api, `uuid_transfer ${uuid} m:^:set:cc_parked=${mark}^park inline`);
+  await until(api, uuid, 'cc_parked', mark, 'park');
 }
 
 /** The conference's name for a call: one per call, in the `default` profile (freeswitch-conf/autoload_configs/conference.conf.xml). */

@@ -22,7 +22,7 @@ import { connectDeviceLeg } from '../../media/device-leg.js';
 import { releaseEndpoint } from '../../media/media-server.js';
 import { ring, type AnsweredOffer, type OfferOutcome } from '../../sip/ring.js';
 import { directQueueId } from '../policy.js';
-import { newCall } from './inbound.js';
+import { newCall, trunkTarget } from './inbound.js';
 import { wire } from './live-control.js';
 import { legGone } from './live-media.js';
 import { answerReinvite } from './reinvite.js';
@@ -146,14 +146,12 @@ export async function connectConsult(ctx: CentreContext, consult: CallState, age
 async function ringNumber(ctx: CentreContext, call: CallState, n: number, number: string, by: AgentId | undefined): Promise<void> {
   const { d } = ctx;
   const config = d.config();
-  const trunkId = Object.keys(config.trunks)[0];
-  const trunk = trunkId ? config.trunks[trunkId] : undefined;
+  const trunk = trunkTarget(config, number);
   if (!trunk) return fail(ctx, call, n, 'no-trunk');
   const tollKey = consultCallId(call.id, n);
   const verdict = d.toll.request(tollKey, number, by, ctx.now());
   if (!verdict.ok) return fail(ctx, call, n, `refused (${verdict.reason})`, 403);
-  const uri = trunk.uri.replace(/^(sips?:)(?:[^@]*@)?/, `$1${encodeURIComponent(number)}@`);
-  const ringing = ring(d.srf, [{ uri, ...(trunk.username ? { auth: { username: trunk.username, password: trunk.password ?? '' } } : {}) }], {
+  const ringing = ring(d.srf, [trunk.target], {
     From: `<sip:${config.numbers[call.did] ? call.did : call.callerNumber || 'anonymous'}@${config.sip.domain}>`,
     'X-CC-Call-Id': call.id,
     'X-CC-Consult': `${call.id};by=${by ?? ''}`,
@@ -251,6 +249,9 @@ export function passOwnership(ctx: CentreContext, call: CallState, leg: string, 
   ctx.d.calls.update(call.id, { agent_id: agentId ?? null, agent_uuid: party.ep.uuid });
   if (agentId === undefined) return; // an external party stays a party: its BYE ends the call like anyone's
   call.parties.delete(leg);
+  // The agent who handed over is hung up by the live call's next commands: kept until then.
+  const old = call.agent;
+  if (old?.ep && old.dialog && !old.gone) call.parties.set(old.ep.uuid, { ep: old.ep, dialog: old.dialog, role: 'former-agent', agentId: old.id });
   call.agent = { id: agentId, ep: party.ep, dialog: party.dialog, answeredAt: ctx.now() };
   ctx.legs.set(party.ep.uuid, { callId: call.id, leg: 'agent' });
   party.dialog.on('refer', (req, res) => ctx.background(onRefer(ctx, call, agentId, req, res), call.id, 'transfer'));

@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import type { AgentId } from '../../core/acd/types.js';
-import type { QueueConfig, Target } from '../../config/schema.js';
+import type { Config, QueueConfig, Target } from '../../config/schema.js';
 import { record, RECORD_TONE, stopPlayback } from '../../media/actions.js';
 import type { Endpoint } from '../../media/media-server.js';
 import { connectCallerLeg, connectDeviceLeg } from '../../media/device-leg.js';
 import { identityAsUas } from '../../sip/dialog-identity.js';
-import { ring } from '../../sip/ring.js';
+import { ring, type RingTarget } from '../../sip/ring.js';
 import { announcementPrompts, fileString } from '../announcements.js';
 import { directQueueId } from '../policy.js';
 import { answerReinvite } from './reinvite.js';
@@ -207,12 +207,20 @@ async function voicemail(ctx: CentreContext, call: CallState, boxId: string): Pr
   ctx.finish(call, { side: callerHungUp ? 'caller' : 'system', cause: 'NORMAL_CLEARING', disposition: 'voicemail' }, false, callerHungUp);
 }
 
+/** How to ring an external number through a trunk (the one named, else the first), with its credentials. */
+export function trunkTarget(config: Config, number: string, trunkId?: string): { id: string; target: RingTarget } | undefined {
+  const id = trunkId ?? Object.keys(config.trunks)[0];
+  const trunk = id ? config.trunks[id] : undefined;
+  if (!id || !trunk) return undefined;
+  const uri = trunk.uri.replace(/^(sips?:)(?:[^@]*@)?/, `$1${encodeURIComponent(number)}@`);
+  return { id, target: { uri, ...(trunk.username ? { auth: { username: trunk.username, password: trunk.password ?? '' } } : {}) } };
+}
+
 /** Forwards the call to an external number through a trunk, if the toll-fraud rules let it (`byAgent`: a transfer). */
 async function forward(ctx: CentreContext, call: CallState, number: string, trunkId?: string, byAgent?: AgentId): Promise<void> {
   const { d } = ctx;
   const config = d.config();
-  const id = trunkId ?? Object.keys(config.trunks)[0];
-  const trunk = id ? config.trunks[id] : undefined;
+  const trunk = trunkTarget(config, number, trunkId);
   const ms = d.media.ms;
   if (!trunk || !ms || !call.caller) return ctx.finish(call, { side: 'system', cause: 'NO_ROUTE_DESTINATION', disposition: 'failed' });
   const verdict = d.toll.request(call.id, number, byAgent, ctx.now());
@@ -221,9 +229,8 @@ async function forward(ctx: CentreContext, call: CallState, number: string, trun
     await play(ctx, call, 'goodbye.wav');
     return ctx.finish(call, { side: 'system', cause: 'OUTGOING_CALL_BARRED', disposition: 'failed' });
   }
-  const uri = trunk.uri.replace(/^(sips?:)(?:[^@]*@)?/, `$1${encodeURIComponent(number)}@`);
-  ctx.timeline(call, 'forwarding', { number, trunk: id });
-  const ringing = ring(d.srf, [{ uri, ...(trunk.username ? { auth: { username: trunk.username, password: trunk.password ?? '' } } : {}) }], {
+  ctx.timeline(call, 'forwarding', { number, trunk: trunk.id });
+  const ringing = ring(d.srf, [trunk.target], {
     From: `<sip:${call.callerNumber || 'anonymous'}@${config.sip.domain}>`,
     'X-CC-Call-Id': call.id,
   });

@@ -20,7 +20,7 @@ import {
   conferenceRelate,
   holdMusic,
   joinConference,
-  leaveConference,
+  park,
   musicAlone,
   mute,
   playAlone,
@@ -125,7 +125,7 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
     }
     case 'silence': {
       const uuid = endpoint(call, c.leg).uuid;
-      if (forgetMember(m, uuid)) return leaveConference(api, uuid);
+      if (forgetMember(m, uuid)) return park(api, uuid);
       // The partner of a leg on hold music already hears nothing (that leg's voice is silenced).
       if (m.bridged?.includes(uuid) && m.music?.how === 'displace' && m.music.uuid !== uuid && m.bridged.includes(m.music.uuid)) return;
       if (m.music?.uuid === uuid) {
@@ -141,7 +141,7 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
         if (c.legs.includes(uuid)) continue;
         forgetMember(m, uuid);
         // A member whose phone hung up is gone already.
-        await leaveConference(api, uuid).catch(() => undefined);
+        await park(api, uuid).catch(() => undefined);
       }
       const joining = c.legs.map((l) => endpoint(call, l).uuid).filter((u) => !conf.members.has(u));
       await Promise.all(joining.map((u) => musicOff(api, m, u)));

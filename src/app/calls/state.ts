@@ -33,9 +33,9 @@ export interface Leg {
   dialog: Srf.Dialog;
 }
 
-/** A consulted party's leg, or a supervisor's, by its FreeSWITCH uuid. */
+/** A consulted party's leg, a supervisor's, or the agent's who handed the call over (until it is hung up), by its FreeSWITCH uuid. */
 export interface Party extends Leg {
-  role: 'consult' | 'supervisor';
+  role: 'consult' | 'supervisor' | 'former-agent';
   agentId?: AgentId;
   /** The router's call that put the consulted agent on call (a colleague, a queue's agent). */
   routerCallId?: string;
