@@ -12,9 +12,10 @@
  */
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { RtpPeer } from '../support/rtp-peer.js';
+import { parseWav } from '../../src/audio/wav.js';
+import { RtpPeer, toneShare } from '../support/rtp-peer.js';
 import { findStack, PORTS, registerAgent, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
-import { AGENT, api, callIn, closed, COLLEAGUE, connectCall, CUSTOMER, describe, exited, hearsMix, hearsWithin, MUSIC, SUPERVISOR, type CallDetail, type Parties } from './live-support.js';
+import { AGENT, api, callIn, closed, COLLEAGUE, connectCall, CUSTOMER, describe, exited, hearsMix, hearsWithin, MUSIC, sleep, SUPERVISOR, type CallDetail, type Parties } from './live-support.js';
 
 const found = findStack();
 const RUNS = Number(process.env.SUPERVISION_RUNS ?? 3);
@@ -139,19 +140,21 @@ routing:
     await waitFor('agent2 free after the call', async () => ((await status('agent2')) !== 'on-call' ? true : undefined), 5_000);
   });
 
-  await t.test('cancel: the colleague goes straight back to Ready; the agent is back with the customer', async (t) => {
+  await t.test("cancel a queue consult: the queue's agent goes straight back to Ready; the agent is back with the customer", async (t) => {
     await settle();
     const colleague = await phoneOf(stack, t, 1, 16680, COLLEAGUE);
     const p = await connectCall(stack, { port: 16660 }, t);
-    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'agent2' })).status, 200);
+    t.match(await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'experts' }), { status: 200, json: { live: { consult: { target: { kind: 'queue', to: 'experts' } } } } }, 'consult the experts queue');
     await consultAnswered(stack, p.callId);
+    t.equal((await live(stack, p.callId)).consult?.n, 1);
+    t.match((await timeline(stack, p.callId)).find((e) => e.type === 'consult-answered')?.data, { agentId: 'agent2' }, "the queue's strategy picked agent2");
     await hears(t, p.agent, COLLEAGUE, 'the agent hears the colleague');
     t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/cancel`)).status, 200, 'cancel');
     t.equal(await exited(colleague.sipp, "the colleague's phone", 10_000), 0, "the colleague's phone gets its BYE");
     await hears(t, p.customer, AGENT, 'the customer hears the agent again');
     await hears(t, p.agent, CUSTOMER, 'and the agent the customer');
     await waitFor('agent2 ready without wrap-up', async () => ((await status('agent2')) === 'ready' ? true : undefined), 3_000);
-    t.pass('agent2 is ready at once (no wrap-up)');
+    t.pass("agent2 is ready at once, although the experts queue has 30 s of wrap-up");
     const d = await hangUpAll(t, stack, p);
     t.match(d.timeline.find((e) => e.type === 'consult-ended')?.data, { n: 1, why: 'cancelled', agentId: 'agent2' });
   });
@@ -187,11 +190,24 @@ routing:
     const p = await connectCall(stack, { port: 16780 }, t);
     t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'agent2' })).status, 200);
     await consultAnswered(stack, p.callId);
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/recording`, { action: 'start' })).status, 200, 'recording started before the merge');
     t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/merge`)).status, 200, 'merge');
+    const mergedAt = Date.now();
     await mix(t, p.customer, [AGENT, COLLEAGUE], [MUSIC], 'the customer hears agent and colleague');
     await mix(t, p.agent, [CUSTOMER, COLLEAGUE], [MUSIC], 'the agent hears customer and colleague');
     await mix(t, leaver.peer, [CUSTOMER, AGENT], [MUSIC], 'the colleague hears customer and agent');
     t.match(await api(stack, 'POST', `/api/calls/${p.callId}/hold`), { status: 409 }, 'hold in a 3-way call: 409');
+    await sleep(1_500);
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/recording`, { action: 'stop' })).status, 200, 'recording stopped');
+    const rec = (await api(stack, 'GET', `/api/calls/${p.callId}/recordings`)).json.recordings as { url: string; status: string }[];
+    const wav = Buffer.from(await (await fetch(`${stack.daemon.httpAddress}${rec[0]!.url}`)).arrayBuffer());
+    const startedAt = (await timeline(stack, p.callId)).find((e) => e.type === 'recording-started')!.at;
+    const left = parseWav(wav, 0);
+    const right = parseWav(wav, 1);
+    const from = Math.round(((mergedAt + 1_000 - startedAt) / 1000) * right.sampleRate);
+    const part = (w: typeof right) => w.samples.subarray(from, from + right.sampleRate);
+    t.ok(toneShare(part(left), CUSTOMER) > 0.5, `the recording covers the 3-way call: left, the customer (${toneShare(part(left), CUSTOMER).toFixed(2)})`);
+    t.ok(toneShare(part(right), AGENT) > 0.15 && toneShare(part(right), COLLEAGUE) > 0.15, `right, the agent and the colleague mixed (${toneShare(part(right), AGENT).toFixed(2)}, ${toneShare(part(right), COLLEAGUE).toFixed(2)})`);
     t.equal(await exited(leaver.sipp, 'the colleague hanging up', 20_000), 0, 'the colleague hangs up');
     await hears(t, p.customer, AGENT, 'a plain call again: the customer hears the agent');
     await hears(t, p.agent, CUSTOMER, 'and the agent the customer');
