@@ -74,6 +74,11 @@ export async function mute(api: Api, uuid: string, on: boolean): Promise<void> {
   await ok(api, on ? `uuid_audio ${uuid} start read mute 1` : `uuid_audio ${uuid} stop`);
 }
 
+/** Digits the leg's applications receive as if its phone had sent them (an IVR flow on a leg of its own). */
+export async function receiveDtmf(api: Api, uuid: string, digits: string): Promise<void> {
+  await ok(api, `uuid_recv_dtmf ${uuid} ${digits}`);
+}
+
 /** RFC 2833 digits towards the leg's phone. */
 export async function sendDtmf(api: Api, uuid: string, digits: string): Promise<void> {
   await ok(api, `uuid_send_dtmf ${uuid} ${digits}`);

@@ -10,12 +10,14 @@
  * joins the same call, listens, whispers, barges and leaves, each time with
  * every party checked by tone and no leg lost.
  */
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { parseWav } from '../../src/audio/wav.js';
+import { writeToneWav } from '../support/audio.js';
 import { RtpPeer, toneShare } from '../support/rtp-peer.js';
 import { findStack, PORTS, registerAgent, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from './harness.js';
-import { AGENT, api, callIn, closed, COLLEAGUE, connectCall, CUSTOMER, describe, exited, hearsMix, hearsWithin, MUSIC, sleep, SUPERVISOR, type CallDetail, type Parties } from './live-support.js';
+import { AGENT, api, callIn, closed, COLLEAGUE, connectCall, CUSTOMER, describe, exited, hearsMix, hearsWithin, MESSAGE, MUSIC, sleep, SUPERVISOR, type CallDetail, type Parties } from './live-support.js';
 
 const found = findStack();
 const RUNS = Number(process.env.SUPERVISION_RUNS ?? 3);
@@ -57,8 +59,15 @@ async function hangUpAll(t: Test, stack: Stack, p: Parties, ...others: { proc: i
 
 t.test('consults, transfers, merge and supervision', { skip: found.ok ? false : found.missing, timeout: 300_000 + RUNS * 30_000 }, async (t) => {
   if (!found.ok) return;
+  const media = path.join('/tmp', `cc-collab-media-${process.pid}`);
+  mkdirSync(media, { recursive: true });
+  writeToneWav(path.join(media, 'menu.wav'), MESSAGE, 2);
+  t.teardown(() => rmSync(media, { recursive: true, force: true }));
   const stack = await startStack(found.bins, {
     agents: 3,
+    files: {
+      'ivr.yaml': `ivr:\n  survey:\n    entry: menu\n    steps:\n      menu:\n        type: menu\n        prompt: ${path.join(media, 'menu.wav')}\n        options: { "1": done }\n        timeoutSec: 8\n        retries: 5\n        onFail: done\n      done:\n        type: route\n        to: { hangup: true }\n`,
+    },
     agentExtra: { agent1: 'mayCallExternal: true', agent3: 'supervises: [support]' },
     queueYaml: `queues:
   support:
@@ -231,6 +240,39 @@ routing:
     t.ok(steps.filter((s) => s === 'merged').length === 2, 'two merges in the timeline');
     t.match(d.timeline.find((e) => e.type === 'transfer-completed')?.data, { how: 'merge-left', to: 'agent2' });
     t.equal(d.agent_id, 'agent2');
+  });
+
+  await t.test('consult an IVR flow: the agent tries it with the keypad; complete sends the customer into it', async (t) => {
+    await settle();
+    const p = await connectCall(stack, { port: 16940 }, t);
+    await hears(t, p.customer, AGENT, 'the customer hears the agent');
+    t.match(await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'survey' }), { status: 200, json: { live: { consult: { target: { kind: 'ivr', to: 'survey' } } } } }, 'consult the survey flow');
+    await consultAnswered(stack, p.callId);
+    await hears(t, p.agent, MESSAGE, "the agent hears the flow's menu");
+    await hears(t, p.customer, MUSIC, 'the customer waits on hold music');
+    t.match(await api(stack, 'POST', `/api/calls/${p.callId}/merge`), { status: 409, json: { error: 'an IVR flow cannot join a 3-way call' } });
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/dtmf`, { digits: '1' })).status, 200, 'the agent presses 1 on the desk');
+    const result = await waitFor('the flow to end', async () => (await timeline(stack, p.callId)).find((e) => e.type === 'consult-ivr-result'), 10_000);
+    t.match(result.data, { flow: 'survey', target: { hangup: true } }, 'where the flow would send the customer is in the timeline');
+    await hears(t, p.customer, AGENT, 'and the agent is back with the customer');
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'survey' })).status, 200, 'consult the flow again');
+    await consultAnswered(stack, p.callId);
+    await hears(t, p.agent, MESSAGE, "the agent hears the flow's menu again");
+    p.agent.sendDigits('1');
+    await waitFor("the phone's keypad to end the flow", async () => ((await timeline(stack, p.callId)).filter((e) => e.type === 'consult-ivr-result').length === 2 ? true : undefined), 10_000);
+    t.pass("the agent's phone keypad drives the flow too");
+    await hears(t, p.customer, AGENT, 'back with the customer');
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'survey', kind: 'ivr' })).status, 200, 'consult the flow a third time');
+    await consultAnswered(stack, p.callId);
+    t.match(await api(stack, 'POST', `/api/calls/${p.callId}/swap`), { status: 409, json: { error: 'an IVR flow cannot be put on hold: cancel or complete' } }, 'an IVR flow is not swapped to hold');
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/complete`)).status, 200, 'complete: the customer goes into the flow');
+    t.equal(await exited(p.phone, "agent1's phone", 10_000), 0, "agent1's phone gets its BYE");
+    await hears(t, p.customer, MESSAGE, "the customer hears the flow's menu");
+    p.customer.sendDigits('1');
+    t.equal(await exited(p.caller, 'the customer', 15_000), 0, 'the customer pressed 1 and the flow hung up, as its route says');
+    const d = await closed(stack, p.callId);
+    t.match(d.timeline.find((e) => e.type === 'transfer-completed')?.data, { how: 'into-ivr', to: 'survey' });
+    t.ok(d.timeline.some((e) => e.type === 'ivr-start'), 'the customer ran the flow');
   });
 
   await t.test("a desk phone's own attended transfer: hold, call the colleague, REFER with Replaces", async (t) => {

@@ -9,6 +9,7 @@
  *           (max wait, no agents) fail the consult with no-agent
  *   contact a number of the contacts directory, then as a number
  *   number  an external number through a trunk, under the toll-fraud rules
+ *   ivr     an IVR flow, run on the agent's own leg (consultIvr)
  * ```
  * A consult waiting in the router is a CallState of its own (`consultOf`),
  * kept in `ctx.consults` and never in `ctx.live`: offers ring it like any
@@ -29,6 +30,9 @@ import { answerReinvite } from './reinvite.js';
 import { onRefer } from './transfer.js';
 import type { CallState, CentreContext, Party } from './state.js';
 
+/** The SDP of a leg with nobody on it (an IVR flow's own leg): RTP to 127.0.0.1's discard port. */
+const NOBODY_SDP = ['v=0', 'o=cc 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 9 RTP/AVP 0 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=sendrecv', ''].join('\r\n');
+
 /** The router's id for a call's consult n. */
 export const consultCallId = (callId: string, n: number) => `${callId}~consult-${n}`;
 
@@ -45,7 +49,7 @@ export async function checkConsult(ctx: CentreContext, call: CallState, target: 
     case 'queue':
       return config.queues[target.to] ? undefined : { status: 400, error: `to: no queue "${target.to}"` };
     case 'ivr':
-      return { status: 400, error: 'kind: a consult with an IVR flow is not available; transfer the call to the flow instead' };
+      return config.ivr[target.to] ? undefined : { status: 400, error: `to: no IVR flow "${target.to}"` };
     case 'contact':
       if (!(await ctx.d.contactName?.(target.to))) return { status: 400, error: `to: no contact with the number ${target.to}` };
       return checkNumber(ctx, call, target.to);
@@ -79,7 +83,8 @@ export async function originate(ctx: CentreContext, call: CallState, n: number, 
     ctx.feed({ type: 'call-queued', callId: id, queueId: consult.queueId!, ...(call.callerNumber ? { caller: call.callerNumber } : {}) });
     return;
   }
-  if (target.kind === 'ivr') return fail(ctx, call, n, 'unsupported');
+  // Not awaited: the flow waits for the live call's own commands (the bridge to it), which run after this one.
+  if (target.kind === 'ivr') return ctx.background(consultIvr(ctx, call, n, target.to), call.id, 'IVR consult');
   await ringNumber(ctx, call, n, target.to, by);
 }
 
@@ -140,6 +145,43 @@ export async function connectConsult(ctx: CentreContext, consult: CallState, age
   }
   parent.ringingParties.delete(`consult-${of.n}`);
   await joinParty(ctx, parent, answer, { role: 'consult', agentId, routerCallId: consult.id }, (leg) => ({ type: 'consult-answered', n: of.n, leg, agentId }));
+}
+
+/**
+ * An IVR flow consulted by the agent. The live call sees a consulted party
+ * like any other: a FreeSWITCH leg with nobody on it holds its place. When
+ * the live call connects the agent to it, the flow runs on the agent's own
+ * leg (a flow's prompts and digit collection are applications on the leg it
+ * runs on, and an application would take a bridged leg out of its bridge):
+ * the agent hears it, and the phone's keypad or the desk's drives it. When
+ * the flow ends by itself, where it would have sent the customer goes in the
+ * timeline and the agent is back with the customer; completing sends the
+ * customer into the flow (the live call's hand-back).
+ */
+async function consultIvr(ctx: CentreContext, call: CallState, n: number, flow: string): Promise<void> {
+  const ms = ctx.d.media.ms;
+  const ivr = ctx.d.ivr;
+  if (!ms || !ivr) return fail(ctx, call, n, 'unavailable');
+  const ep = await ms.createEndpoint({ remoteSdp: NOBODY_SDP });
+  const uuid = ep.uuid;
+  call.ringingParties.delete(`consult-${n}`);
+  if (call.ended || !call.session || call.session.machine.view().consult?.n !== n) {
+    releaseEndpoint(ep);
+    return;
+  }
+  let flowStarts!: () => void;
+  const connected = new Promise<void>((resolve) => (flowStarts = resolve));
+  addParty(ctx, call, { ep, dialog: ep.dialog, role: 'consult', ivr: { flow, flowStarts } });
+  wire(ctx, call, { type: 'consult-answered', n, leg: uuid });
+  await connected;
+  const agent = call.agent;
+  const result = agent?.ep && agent.dialog ? await ivr({ id: call.id, callerNumber: call.callerNumber, did: call.did, leg: { ep: agent.ep, dialog: agent.dialog } }, flow).catch(() => undefined) : undefined;
+  if (!call.parties.has(uuid)) return; // cancelled, completed or the call over: the live call has moved on
+  ctx.timeline(call, 'consult-ivr-result', { n, flow, ...(result ? { target: result.target, variables: result.variables } : {}) });
+  call.parties.delete(uuid);
+  releaseEndpoint(ep);
+  legGone(call, uuid);
+  wire(ctx, call, { type: 'leg-gone', leg: uuid, cause: 'NORMAL_CLEARING' });
 }
 
 /** An external number (or a contact's) rung through a trunk. */

@@ -156,7 +156,8 @@ async function exec(ctx: CentreContext, call: CallState, c: LiveCallCommand): Pr
       return passOwnership(ctx, call, c.leg, c.agentId, c.from);
     case 'hand-back': {
       // '' : back to the queue the call came through (a consult the agent left), else to the agent's own line.
-      const target = c.to ? transferTarget(ctx.d.config(), c.to) : call.serviceQueueId ? { queue: call.serviceQueueId } : undefined;
+      // 'ivr:<flow>': into the flow the agent consulted.
+      const target = c.to.startsWith('ivr:') ? { ivr: c.to.slice(4) } : c.to ? transferTarget(ctx.d.config(), c.to) : call.serviceQueueId ? { queue: call.serviceQueueId } : undefined;
       endSession(ctx, call);
       call.agent = undefined;
       if (target) ctx.background(ctx.routeTo(call, target, 'transfer'), call.id, 'transfer');

@@ -24,6 +24,7 @@ import {
   musicAlone,
   mute,
   playAlone,
+  receiveDtmf,
   recordLeg,
   resumeBridge,
   sendDtmf,
@@ -93,6 +94,20 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
     case 'bridge': {
       const a = endpoint(call, c.a).uuid;
       const b = endpoint(call, c.b).uuid;
+      // The agent "bridged" to a consulted IVR flow: the flow runs on the agent's own leg, taken out of its bridge.
+      const ivr = call.parties.get(a)?.ivr ?? call.parties.get(b)?.ivr;
+      if (ivr) {
+        const agent = call.parties.get(a)?.ivr ? b : a;
+        const orphans = (m.bridged ?? []).filter((l) => l !== agent);
+        await musicOff(api, m, agent);
+        forgetMember(m, agent);
+        if (m.bridged?.includes(agent)) await park(api, agent);
+        m.bridged = undefined;
+        for (const o of orphans) await rehome(api, m, o);
+        ivr.flowStarts();
+        ctx.timeline(call, 'ivr-consult-connected', { agentId: call.session?.machine.agentId, flow: ivr.flow });
+        return;
+      }
       const same = m.bridged?.includes(a) && m.bridged.includes(b);
       // Back from hold: the bridge was only suspended for the music.
       if (same && m.music?.how === 'displace' && [a, b].includes(m.music.uuid)) {
@@ -187,8 +202,11 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
     }
     case 'mute':
       return mute(api, endpoint(call, c.leg).uuid, c.on);
-    case 'dtmf':
+    case 'dtmf': {
+      // A consulted IVR flow runs on the agent's leg and reads the digits that leg receives: given to it as if from the phone.
+      if (call.parties.get(c.leg)?.ivr && call.agent?.ep) return receiveDtmf(api, call.agent.ep.uuid, c.digits);
       return sendDtmf(api, endpoint(call, c.leg).uuid, c.digits);
+    }
     case 'record': {
       const file = path.join(ctx.d.recordingsDir, c.file);
       await recordLeg(api, endpoint(call, c.leg).uuid, c.op, file);

@@ -41,6 +41,12 @@ export interface Party extends Leg {
   routerCallId?: string;
   /** An external party's key in the toll-fraud counts. */
   tollKey?: string;
+  /**
+   * A consulted IVR flow: this leg only holds its place in the live call; the
+   * flow runs on the agent's own leg once the live call connects them
+   * (`flowStarts`), so the agent hears it and its keypad drives it.
+   */
+  ivr?: { flow: string; flowStarts: () => void };
 }
 
 /** What FreeSWITCH has now for a live call: the bridged pair, the leg on hold music and how, the conference's members. */

@@ -25,6 +25,10 @@
  * - merge: all three in one conference. The consulted party leaving makes it
  *   a plain call again; the customer leaving leaves agent and party talking;
  *   the agent leaving keeps the other two together (or ends the call).
+ * - an IVR flow is consulted like a party (the agent hears it and drives it
+ *   with the keypad); completing sends the customer into the flow from its
+ *   start (a hand-back to `ivr:<flow>`); it is never swapped to hold and
+ *   never joins a 3-way call.
  * - the agent leaving while consulting completes the transfer (when the
  *   party has not answered yet, the customer is put through when it does; if
  *   it fails, the customer goes back to the queue) or, with
@@ -113,6 +117,7 @@ export abstract class Collaboration extends CallBase {
     if (this.phase !== 'consulting' || !c) return 'no consult to swap with';
     if (c.state !== 'up') return 'the consulted party has not answered';
     if (this.customerLeft) return 'the customer has left';
+    if (c.target.kind === 'ivr') return 'an IVR flow cannot be put on hold: cancel or complete';
     c.talkingTo = c.talkingTo === 'consult' ? 'customer' : 'consult';
     if (c.talkingTo === 'customer') this.closeHold(now);
     else this.openHold('desk', now);
@@ -126,6 +131,13 @@ export abstract class Collaboration extends CallBase {
     if (!c || (this.phase !== 'consulting' && this.phase !== 'merged')) return 'no consult to complete';
     if (c.state !== 'up') return 'the consulted party has not answered';
     if (this.customerLeft) return 'the customer has left';
+    // An IVR flow the agent tried out: the customer goes into the flow, from its start.
+    if (c.target.kind === 'ivr') {
+      this.dropConsult('completed-into-ivr', false, out);
+      out.push({ type: 'timeline', event: 'transfer-completed', data: { n: c.n, how: 'into-ivr', target: c.target, from: this.owner, to: c.target.to } });
+      this.handBack(`ivr:${c.target.to}`, now, out);
+      return undefined;
+    }
     this.hangup(this.agent, 'NORMAL_CLEARING', out);
     this.completeTransfer('completed', now, out);
     return undefined;
@@ -164,6 +176,7 @@ export abstract class Collaboration extends CallBase {
     if (this.phase === 'merged') return 'already merged';
     if (this.phase !== 'consulting' || !c) return 'nothing to merge: there is only one call';
     if (c.state !== 'up') return 'the consulted party has not answered';
+    if (c.target.kind === 'ivr') return 'an IVR flow cannot join a 3-way call';
     if (this.customerLeft) return 'the customer has left';
     this.phase = 'merged';
     this.closeHold(now);
@@ -183,6 +196,10 @@ export abstract class Collaboration extends CallBase {
     if (this.policy.agentLeavesConsult === 'requeue') {
       this.dropConsult('agent-left', false, out);
       return this.handBack('', now, out);
+    }
+    if (c.target.kind === 'ivr') {
+      this.dropConsult('agent-left', false, out);
+      return this.handBack(`ivr:${c.target.to}`, now, out);
     }
     if (c.state === 'up') return this.completeTransfer('agent-left', now, out);
     // Still ringing: the customer waits on hold and is put through on the answer.

@@ -216,6 +216,26 @@ t.test('the agent hangs up while the colleague rings: the customer is put throug
   t.same(types(r.handle({ type: 'leg-gone', leg: 'ag', cause: 'NORMAL_CLEARING' }, 20).commands), ['cancel-originate', 'release-agent', 'silence', 'hand-back'], 'agentLeavesConsult: requeue');
 });
 
+t.test('an IVR flow consulted: the agent tries it; completing sends the customer into the flow; no 3-way call', async (t) => {
+  const c = new LiveCall('c1', 'cu', 'ag', 'a1', policy({ recording: 'off' }), 0);
+  c.start();
+  const flow = { kind: 'ivr' as const, to: 'survey' };
+  t.same(types(c.handle({ type: 'consult', target: flow }, 10).commands), ['music', 'silence', 'originate']);
+  c.handle({ type: 'consult-answered', n: 1, leg: 'iv' }, 20);
+  t.same(wire(c.handle({ type: 'dtmf', digits: '1' }, 25).commands), [{ type: 'dtmf', leg: 'iv', digits: '1' }], "the keypad drives the flow");
+  t.match(c.handle({ type: 'merge' }, 30), { ok: false, reason: 'an IVR flow cannot join a 3-way call' });
+  const done = c.handle({ type: 'complete' }, 40);
+  t.same(wire(done.commands), [
+    { type: 'hangup', leg: 'iv', cause: 'NORMAL_CLEARING' },
+    { type: 'hangup', leg: 'ag', cause: 'NORMAL_CLEARING' },
+    { type: 'release-agent', agentId: 'a1', why: 'transfer', wrapUp: true },
+    { type: 'silence', leg: 'cu' },
+    { type: 'hand-back', to: 'ivr:survey' },
+  ]);
+  t.match(done.commands.find((x) => x.type === 'timeline' && x.event === 'transfer-completed'), { data: { how: 'into-ivr', to: 'survey' } });
+  t.ok(c.done);
+});
+
 t.test('supervision: listen, whisper, barge as who hears whom; hold keeps agent and supervisor together', async (t) => {
   const c = new LiveCall('c1', 'cu', 'ag', 'a1', policy({ recording: 'off' }), 0);
   c.start();

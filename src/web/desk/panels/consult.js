@@ -1,6 +1,6 @@
 // @ts-check
-// Consult while on a call: call a colleague (id or extension), a queue, a
-// contact's number or an external number while the customer waits on hold
+// Consult while on a call: call a colleague (id or extension), a queue, an
+// IVR flow, a contact's number or an external number while the customer waits on hold
 // music; then swap between them, complete the transfer, merge into a 3-way
 // call or cancel. The live call's state (phase, consult) comes from the
 // server after every control and event; a refusal or a failed consult is
@@ -35,6 +35,7 @@ export function Consult() {
         <option value="">colleague, queue or number</option>
         <option value="agent">colleague</option>
         <option value="queue">queue</option>
+        <option value="ivr">IVR flow</option>
         <option value="contact">contact</option>
         <option value="number">external number</option>
       </select>
