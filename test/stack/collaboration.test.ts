@@ -177,16 +177,26 @@ routing:
     t.match((await failedWith(1)).data, { reason: 'declined', target: { kind: 'agent', to: 'agent2' } }, 'declined, with the reason');
     await hears(t, p.customer, AGENT, 'the customer is back with the agent');
     await exited(decliner.sipp, "the colleague's phone");
+    // A colleague whose phone rings and rings: no answer within routing.consultTimeoutSec (4 s here).
+    const ringer = await phoneOf(stack, t, 1, 16725, COLLEAGUE, { scenario: 'agent-no-answer.xml' });
+    const rang = Date.now();
+    t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'agent2' })).status, 200);
+    t.match((await failedWith(2)).data, { reason: 'no-answer' }, 'no answer in time, with the reason');
+    t.ok(Date.now() - rang < 8_000, `within consultTimeoutSec (${Date.now() - rang} ms)`);
+    await hears(t, p.customer, AGENT, 'the customer is back with the agent');
+    ringer.sipp.proc.kill();
+    // agent3 has no phone registered: refused at once with what the colleague's status is.
+    t.match(await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'agent3' }), { status: 409, json: { error: 'agent agent3 is unreachable' } }, 'an unreachable colleague: 409 with the reason');
     const trunk = await startSipp(stack.bins, ['-sf', path.join(SIPP_DIR, 'agent-decline.xml'), '-i', '127.0.0.1', '-p', '16760', '-m', '1', '-timeout', '60s', '-timeout_error'], stack.dir);
     t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: '+15559990000' })).status, 200, 'consult an external number');
-    t.match((await failedWith(2)).data, { reason: 'declined', status: 603, target: { kind: 'number' } }, 'the trunk declined: reason and status');
+    t.match((await failedWith(3)).data, { reason: 'declined', status: 603, target: { kind: 'number' } }, 'the trunk declined: reason and status');
     await exited(trunk, 'the trunk');
     await hears(t, p.customer, AGENT, 'the customer is back with the agent');
     const refused = await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: '+442071234567' });
     t.match(refused, { status: 403, json: { field: 'to' } }, `a number the toll rules refuse: 403 ${JSON.stringify(refused.json)}`);
     // agent2 is not registered now: the queue finds nobody within its maximum wait.
     t.equal((await api(stack, 'POST', `/api/calls/${p.callId}/consult`, { to: 'experts' })).status, 200, 'consult the experts queue');
-    t.match((await failedWith(3)).data, { reason: /^no-agent/ }, 'no agent within the queue limit');
+    t.match((await failedWith(4)).data, { reason: /^no-agent/ }, 'no agent within the queue limit');
     await hears(t, p.customer, AGENT, 'the customer is back with the agent');
     await hangUpAll(t, stack, p);
   });

@@ -80,6 +80,14 @@ export async function originate(ctx: CentreContext, call: CallState, n: number, 
     });
     ctx.consults.set(id, consult);
     call.ringingParties.set(`consult-${n}`, { cancel: () => withdrawConsult(ctx, id) });
+    // A colleague rings for routing.consultTimeoutSec (a queue's consult waits within the queue's own limits).
+    if (target.kind === 'agent') {
+      consult.consultOf!.timer = setTimeout(() => {
+        if (!ctx.consults.has(id)) return;
+        withdrawConsult(ctx, id);
+        fail(ctx, call, n, 'no-answer');
+      }, ctx.d.config().routing.consultTimeoutSec * 1000);
+    }
     ctx.feed({ type: 'call-queued', callId: id, queueId: consult.queueId!, ...(call.callerNumber ? { caller: call.callerNumber } : {}) });
     return;
   }
@@ -103,6 +111,7 @@ function fail(ctx: CentreContext, call: CallState, n: number, reason: string, st
 function withdrawConsult(ctx: CentreContext, id: string): void {
   const consult = ctx.consults.get(id);
   if (!consult) return;
+  clearTimeout(consult.consultOf?.timer);
   ctx.consults.delete(id);
   for (const r of consult.ringing.values()) r.cancel();
   for (const a of consult.answers.values()) void a.destroy();
@@ -126,6 +135,7 @@ export function consultOfferOutcome(ctx: CentreContext, consult: CallState, agen
 /** The router has no agent for a queue consult within the queue's limits. */
 export function consultOverflow(ctx: CentreContext, consult: CallState, reason: string): void {
   const of = consult.consultOf!;
+  clearTimeout(of.timer);
   ctx.consults.delete(consult.id);
   const parent = ctx.live.get(of.parentId);
   if (parent) fail(ctx, parent, of.n, `no-agent (${reason})`);
@@ -136,6 +146,7 @@ export async function connectConsult(ctx: CentreContext, consult: CallState, age
   const of = consult.consultOf!;
   const answer = consult.answers.get(agentId);
   consult.answers.delete(agentId);
+  clearTimeout(of.timer);
   ctx.consults.delete(consult.id);
   const parent = ctx.live.get(of.parentId);
   if (!answer) return;

@@ -103,7 +103,7 @@ export interface CallState {
   /** Consults and a supervisor being rung: how to stop them. */
   ringingParties: Map<string, { cancel(): void }>;
   /** This is no call of its own but a consult of another, waiting in the router for a colleague or a queue's agent. */
-  consultOf?: { parentId: string; n: number; by?: AgentId; target: ConsultTarget };
+  consultOf?: { parentId: string; n: number; by?: AgentId; target: ConsultTarget; timer?: NodeJS.Timeout };
   /** The live call with the agent now connected, if any. */
   session?: LiveSession;
   /** Recording files so far (earlier agents): the next one is numbered on. */
