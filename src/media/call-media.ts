@@ -8,6 +8,9 @@
  */
 import type { Endpoint } from './media-server.js';
 
+/** A live call's legs survive losing their bridge partner (hold, a transfer, a drop): parked, not hung up. */
+export const PARK_AFTER_BRIDGE = { hangup_after_bridge: 'false', park_after_bridge: 'true' };
+
 /** Runs one API command (`uuid_break <uuid> all`) and returns FreeSWITCH's reply. */
 export type Api = (command: string) => Promise<string>;
 

@@ -19,13 +19,14 @@
  */
 import type { AgentId } from '../../core/acd/types.js';
 import type { ConsultTarget } from '../../core/call/live-call.js';
+import { PARK_AFTER_BRIDGE } from '../../media/call-media.js';
 import { connectDeviceLeg } from '../../media/device-leg.js';
 import { releaseEndpoint } from '../../media/media-server.js';
 import { ring, type AnsweredOffer, type OfferOutcome } from '../../sip/ring.js';
 import { directQueueId } from '../policy.js';
 import { newCall, trunkTarget } from './inbound.js';
 import { wire } from './live-control.js';
-import { legGone } from './live-media.js';
+import { dropParty, legGone } from './live-media.js';
 import { answerReinvite } from './reinvite.js';
 import { onRefer } from './transfer.js';
 import type { CallState, CentreContext, Party } from './state.js';
@@ -189,9 +190,7 @@ async function consultIvr(ctx: CentreContext, call: CallState, n: number, flow: 
   const result = agent?.ep && agent.dialog ? await ivr({ id: call.id, callerNumber: call.callerNumber, did: call.did, leg: { ep: agent.ep, dialog: agent.dialog } }, flow).catch(() => undefined) : undefined;
   if (!call.parties.has(uuid)) return; // cancelled, completed or the call over: the live call has moved on
   ctx.timeline(call, 'consult-ivr-result', { n, flow, ...(result ? { target: result.target, variables: result.variables } : {}) });
-  call.parties.delete(uuid);
-  releaseEndpoint(ep);
-  legGone(call, uuid);
+  dropParty(ctx, call, uuid, false);
   wire(ctx, call, { type: 'leg-gone', leg: uuid, cause: 'NORMAL_CLEARING' });
 }
 
@@ -254,7 +253,7 @@ export async function joinParty(
   const uuid = ep.uuid;
   const party: Party = { ep, dialog, ...who };
   addParty(ctx, call, party);
-  await ep.set({ hangup_after_bridge: 'false', park_after_bridge: 'true' }).catch(() => undefined);
+  await ep.set(PARK_AFTER_BRIDGE).catch(() => undefined);
   if (call.ended || !call.session) {
     dialog.destroy();
     releaseEndpoint(ep);
@@ -281,16 +280,12 @@ export function addParty(ctx: CentreContext, call: CallState, party: Party): voi
 
 /** A party's phone hung up (or, once it owns the call, the new owner's). */
 function partyHungUp(ctx: CentreContext, call: CallState, uuid: string): void {
-  const party = call.parties.get(uuid);
-  if (party) {
-    call.parties.delete(uuid);
-    releaseEndpoint(party.ep);
-    if (party.tollKey) ctx.d.toll.ended(party.tollKey, ctx.now());
-  } else if (call.agent?.ep?.uuid === uuid && !call.agent.gone) {
+  if (!dropParty(ctx, call, uuid, false)) {
+    if (call.agent?.ep?.uuid !== uuid || call.agent.gone) return;
     call.agent.gone = true;
     releaseEndpoint(call.agent.ep);
-  } else return;
-  legGone(call, uuid);
+    legGone(call, uuid);
+  }
   wire(ctx, call, { type: 'leg-gone', leg: uuid, cause: 'NORMAL_CLEARING' });
 }
 
@@ -319,10 +314,5 @@ export function endCollaboration(ctx: CentreContext, call: CallState): void {
     call.routerCalls.delete(agentId);
     ctx.feed({ type: 'call-ended', callId: routerCall });
   }
-  for (const [uuid, p] of call.parties) {
-    p.dialog.destroy();
-    releaseEndpoint(p.ep);
-    if (p.tollKey) ctx.d.toll.ended(p.tollKey, ctx.now());
-    call.parties.delete(uuid);
-  }
+  for (const uuid of [...call.parties.keys()]) dropParty(ctx, call, uuid, true);
 }

@@ -55,16 +55,28 @@ export type ControlResult = { status: 200; live: LiveCallView } | { status: 400 
  * an administrator (undefined). Answers once FreeSWITCH has carried it out.
  */
 export async function control(ctx: CentreContext, callId: string, agentId: string | undefined, event: LiveCallEvent): Promise<ControlResult> {
+  const found = connectedCall(ctx, callId);
+  if ('status' in found) return found;
+  if (agentId !== undefined && found.session!.machine.agentId !== agentId) return { status: 403, error: 'the call is handled by another agent' };
+  return applyControl(ctx, found, event);
+}
+
+/** The live call `callId` while it is connected to an agent, or why not (404, 409). */
+export function connectedCall(ctx: CentreContext, callId: string): CallState | { status: 404 | 409; error: string } {
   const call = ctx.live.get(callId);
   if (!call) return { status: 404, error: `no live call ${callId}` };
-  const s = call.session;
-  if (!s || s.machine.done) return { status: 409, error: 'the call is not connected to an agent' };
-  if (agentId !== undefined && s.machine.agentId !== agentId) return { status: 403, error: 'the call is handled by another agent' };
-  const outcome = s.machine.handle(event, ctx.now());
+  if (!call.session || call.session.machine.done) return { status: 409, error: 'the call is not connected to an agent' };
+  return call;
+}
+
+/** A control the caller may give: refused (409, the reason, nothing changed) or carried out on FreeSWITCH before it answers. */
+export async function applyControl(ctx: CentreContext, call: CallState, event: LiveCallEvent): Promise<ControlResult> {
+  const machine = call.session!.machine;
+  const outcome = machine.handle(event, ctx.now());
   const done = run(ctx, call, outcome.commands);
   if (!outcome.ok) return { status: 409, error: outcome.reason! };
   await done;
-  return { status: 200, live: s.machine.view() };
+  return { status: 200, live: machine.view() };
 }
 
 /** The live call's state, for the API and the desk. */

@@ -77,6 +77,23 @@ export function legGone(call: CallState, uuid: string): void {
   if (m.music?.uuid === uuid) m.music = undefined;
 }
 
+/**
+ * A party (consulted, supervisor, former agent) leaves the call: out of the
+ * media state, its endpoint released, its toll-fraud count ended; its SIP
+ * dialog hung up too when `hangUp` (not when its phone hung up itself).
+ * Answers whether there was such a party.
+ */
+export function dropParty(ctx: CentreContext, call: CallState, uuid: string, hangUp: boolean): boolean {
+  const party = call.parties.get(uuid);
+  if (!party) return false;
+  call.parties.delete(uuid);
+  legGone(call, uuid);
+  if (hangUp) party.dialog.destroy();
+  releaseEndpoint(party.ep);
+  if (party.tollKey) ctx.d.toll.ended(party.tollKey, ctx.now());
+  return true;
+}
+
 /** The leg is no conference member any more (bridged, transferred out, gone): its member id and settings are forgotten. */
 export function forgetMember(m: MediaState, uuid: string): boolean {
   const conf = m.conference;
@@ -215,23 +232,15 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
       return;
     }
     case 'hangup': {
-      forgetMember(m, c.leg);
       // A partner left on displaced music gets it played alone once the batch is done (settleMedia), unless the call moves it.
-      if (m.bridged?.includes(c.leg)) m.bridged = undefined;
-      if (m.music?.uuid === c.leg) m.music = undefined;
+      legGone(call, c.leg);
       // The customer's leg is hung up with the end of the call (finish); the others here.
       if (call.agent && call.agent.ep?.uuid === c.leg) {
         call.agent.gone = true;
         call.agent.dialog?.destroy();
         if (call.agent.ep) releaseEndpoint(call.agent.ep);
       }
-      const party = call.parties.get(c.leg);
-      if (party) {
-        call.parties.delete(c.leg);
-        party.dialog.destroy();
-        releaseEndpoint(party.ep);
-        if (party.tollKey) ctx.d.toll.ended(party.tollKey, ctx.now());
-      }
+      dropParty(ctx, call, c.leg, true);
       return;
     }
   }

@@ -10,7 +10,7 @@ import type { LiveCallEvent, MonitorMode } from '../../core/call/live-call.js';
 import { ring, targetsOf } from '../../sip/ring.js';
 import { joinParty } from './consult.js';
 import { serviceQueue } from './inbound.js';
-import { run, wire, type ControlResult } from './live-control.js';
+import { applyControl, connectedCall, wire, type ControlResult } from './live-control.js';
 import type { CallState, CentreContext } from './state.js';
 
 export interface SupervisedCall {
@@ -59,18 +59,12 @@ export function supervisedCalls(ctx: CentreContext, supervisorId: AgentId | unde
  * with the live call's reason when it does not apply now.
  */
 export async function supervise(ctx: CentreContext, callId: string, supervisorId: AgentId | undefined, event: Extract<LiveCallEvent, { type: 'monitor' | 'unmonitor' }>): Promise<ControlResult> {
-  const call = ctx.live.get(callId);
-  if (!call) return { status: 404, error: `no live call ${callId}` };
-  const s = call.session;
-  if (!s || s.machine.done) return { status: 409, error: 'the call is not connected to an agent' };
+  const call = connectedCall(ctx, callId);
+  if ('status' in call) return call;
   if (!mayOversee(ctx, call, supervisorId)) return { status: 403, error: `${supervisorId} does not supervise the queue of this call` };
-  const current = s.machine.view().supervisor;
+  const current = call.session!.machine.view().supervisor;
   if (event.type === 'unmonitor' && supervisorId !== undefined && current && current.supervisorId !== supervisorId) return { status: 403, error: `the call is supervised by ${current.supervisorId}` };
-  const outcome = s.machine.handle(event, ctx.now());
-  const done = run(ctx, call, outcome.commands);
-  if (!outcome.ok) return { status: 409, error: outcome.reason! };
-  await done;
-  return { status: 200, live: s.machine.view() };
+  return applyControl(ctx, call, event);
 }
 
 /** Rings the supervisor's devices; the answer joins the call. */
