@@ -5,9 +5,10 @@
  * what FreeSWITCH has now (`call.media`) so each command does only what
  * changes:
  * - hold keeps the bridge: the music displaces what the leg hears and its
- *   voice is silenced (no re-bridge, no re-INVITE); a leg left alone by a new
- *   bridge (the customer when the agent's consult answers) gets its music
- *   played to it alone instead;
+ *   voice is silenced (no re-bridge, no re-INVITE); a leg on such music that
+ *   loses its bridge (the customer when the agent's consult answers, or when
+ *   the agent hangs up) gets it played to it alone at the end of the batch
+ *   (settleMedia);
  * - a conference member leaving (a plain bridge again, music, silence) is
  *   transferred out; mutes and who-does-not-hear-whom are set per member id.
  */
@@ -115,12 +116,10 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
       const ivr = call.parties.get(a)?.ivr ?? call.parties.get(b)?.ivr;
       if (ivr) {
         const agent = call.parties.get(a)?.ivr ? b : a;
-        const orphans = (m.bridged ?? []).filter((l) => l !== agent);
         await musicOff(api, m, agent);
         forgetMember(m, agent);
         if (m.bridged?.includes(agent)) await park(api, agent);
         m.bridged = undefined;
-        for (const o of orphans) await rehome(api, m, o);
         ivr.flowStarts();
         ctx.timeline(call, 'ivr-consult-connected', { agentId: call.session?.machine.agentId, flow: ivr.flow });
         return;
@@ -131,13 +130,11 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
         await resumeBridge(api, m.music.uuid, m.music.source);
         m.music = undefined;
       } else {
-        const orphans = (m.bridged ?? []).filter((l) => l !== a && l !== b);
         await Promise.all([musicOff(api, m, a), musicOff(api, m, b)]);
         forgetMember(m, a);
         forgetMember(m, b);
         await bridge(api, a, b);
         m.bridged = [a, b];
-        for (const o of orphans) await rehome(api, m, o);
       }
       if (!call.ended) ctx.timeline(call, 'bridged', { legs: [roleOf(call, a), roleOf(call, b)], agentId: call.session?.machine.agentId });
       return;
