@@ -1,13 +1,15 @@
 /**
  * AMD benchmark over the development corpus.
  *
- *   npm run bench:amd [-- --param name=value ...] [--no-loso] [--list] [--reps N]
+ *   npm run bench:amd [-- --param name=value ...] [--no-loso] [--list] [--reps N] [--set dev|dev-hard]
  *
- * Corpus: $AMD_CORPUS (the corpus root or its dev/ folder), else ../shared/amd-corpus
- * relative to the repository root (not the cwd).
+ * Corpus: $AMD_CORPUS (the corpus root, or one set's folder), else ../shared/amd-corpus
+ * relative to the repository root (not the cwd). From the root, every set found is run
+ * (dev: clean clips; dev-hard: the same under real-line conditions), then a summary.
  *
- * Reports accuracy (unknown counts as wrong), the confusion matrix, decision times,
- * beep-end error, leave-one-speaker-out accuracy and processing cost. Two reference
+ * Reports per set: accuracy (unknown counts as wrong) overall and per condition (the
+ * labels' `condition` column; `clean` where there is none), the confusion matrix,
+ * decision times, beep-end error, leave-one-speaker-out accuracy and processing cost. Two reference
  * quantities are not in the labels and are derived offline from the audio here, with
  * methods deliberately different from the streaming detector:
  *
@@ -24,7 +26,7 @@
  *   beep ends at the last sample whose envelope is at least half (-6 dB) of the median
  *   envelope inside the run.
  */
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWav } from '../src/audio/wav.js';
@@ -32,10 +34,15 @@ import { defaultAmdParams, runAmd, validateAmdParams, type AmdParams, type AmdRe
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function corpusDir(): string {
+const SETS = ['dev', 'dev-hard'];
+
+/** The sets to run: [name, folder]. */
+function corpusSets(only?: string): [string, string][] {
   const base = process.env.AMD_CORPUS ? resolve(process.env.AMD_CORPUS) : join(repoRoot, '..', 'shared', 'amd-corpus');
-  if (existsSync(join(base, 'labels.csv'))) return base;
-  return join(base, 'dev');
+  if (existsSync(join(base, 'labels.csv'))) return [[base.split('/').pop() ?? base, base]];
+  return SETS.filter((s) => (only ? s === only : true))
+    .map((s): [string, string] => [s, join(base, s)])
+    .filter(([, d]) => existsSync(join(d, 'labels.csv')));
 }
 
 interface Clip {
@@ -43,6 +50,7 @@ interface Clip {
   label: 'human' | 'machine';
   beep: boolean;
   speaker: string;
+  condition: string;
   sampleRate: 8000 | 16000;
   samples: Int16Array;
 }
@@ -56,12 +64,13 @@ function loadCorpus(dir: string): Clip[] {
     return i;
   };
   const [fi, li, bi, si] = [col('file'), col('label'), col('beep'), col('speaker')];
+  const ci = header.indexOf('condition');
   return lines.map((l) => {
     const c = l.split(',').map((s) => s.trim());
     const wav = parseWav(readFileSync(join(dir, c[fi]!)));
     if (wav.sampleRate !== 8000 && wav.sampleRate !== 16000) throw new Error(`${c[fi]}: sample rate ${wav.sampleRate}`);
     const label = c[li] === 'machine' ? 'machine' : 'human';
-    return { file: c[fi]!, label, beep: c[bi] === 'yes', speaker: c[si] ?? '?', sampleRate: wav.sampleRate, samples: wav.samples };
+    return { file: c[fi]!, label, beep: c[bi] === 'yes', speaker: c[si] ?? '?', condition: ci >= 0 ? (c[ci] ?? '?') : 'clean', sampleRate: wav.sampleRate, samples: wav.samples };
   });
 }
 
@@ -220,9 +229,11 @@ function main(): void {
   let loso = true;
   let list = false;
   let reps = 5;
+  let only: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--no-loso') loso = false;
+    else if (a === '--set') only = argv[++i];
     else if (a === '--list') list = true;
     else if (a === '--reps') reps = Math.max(1, Number(argv[++i]));
     else if (a === '--param') {
@@ -233,17 +244,42 @@ function main(): void {
   const problems = validateAmdParams(params);
   if (problems.length) throw new Error(`bad --param: ${problems.join('; ')}`);
 
-  const dir = corpusDir();
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    console.error(`bench:amd: corpus not found at ${dir} (set AMD_CORPUS)`);
+  const sets = corpusSets(only);
+  if (sets.length === 0) {
+    console.error('bench:amd: no corpus found (set AMD_CORPUS to the corpus root or a set folder with labels.csv)');
     process.exitCode = 1;
     return;
   }
+  const summaries: SetSummary[] = [];
+  for (const [name, dir] of sets) {
+    if (!statSync(dir).isDirectory()) continue;
+    summaries.push(benchSet(name, dir, params, { loso, list, reps }));
+    console.log('');
+  }
+  console.log('summary');
+  console.log(`  ${'set'.padEnd(9)} ${'accuracy'.padStart(8)} ${'LOSO'.padStart(7)} ${'worst speaker (LOSO)'.padStart(22)} ${'human after answer'.padStart(19)} ${'beep end |err| max'.padStart(19)}`);
+  for (const m of summaries) {
+    console.log(
+      `  ${m.name.padEnd(9)} ${m.accuracy.padStart(8)} ${(m.loso ?? '-').padStart(7)} ${(m.worstSpeaker ?? '-').padStart(22)} ${`${m.humanAfterMs} ms`.padStart(19)} ${`${m.beepMaxErrMs} ms`.padStart(19)}`,
+    );
+  }
+}
+
+interface SetSummary {
+  name: string;
+  accuracy: string;
+  loso?: string;
+  worstSpeaker?: string;
+  humanAfterMs: string;
+  beepMaxErrMs: string;
+}
+
+function benchSet(name: string, dir: string, params: Record<string, number>, opts: { loso: boolean; list: boolean; reps: number }): SetSummary {
+  const { loso, list, reps } = opts;
   const clips = loadCorpus(dir);
   const audioSec = clips.reduce((s, c) => s + c.samples.length / c.sampleRate, 0);
-  console.log(`AMD bench: ${clips.length} clips, ${audioSec.toFixed(1)} s of audio, corpus ${dir}`);
+  console.log(`=== ${name}: ${clips.length} clips, ${audioSec.toFixed(1)} s of audio, corpus ${dir}`);
   console.log(`params: ${JSON.stringify({ ...defaultAmdParams, ...params })}\n`);
-  void readdirSync;
 
   // Cost: whole corpus streamed in 20 ms chunks, repeated; median pass reported.
   const passes: number[] = [];
@@ -269,6 +305,19 @@ function main(): void {
     if (correct(c, r)) ok++;
   });
   console.log(`accuracy (unknown = wrong): ${ok}/${clips.length} = ${pct(ok, clips.length)}`);
+  const conditions = [...new Set(clips.map((c) => c.condition))];
+  if (conditions.length > 1 || conditions[0] !== 'clean') {
+    console.log('per condition                 accuracy   humans   machines');
+    for (const cond of conditions) {
+      const idx = clips.map((c, i) => (c.condition === cond ? i : -1)).filter((i) => i >= 0);
+      const k = idx.filter((i) => correct(clips[i]!, results[i]!)).length;
+      const part = (l: string): string => {
+        const li = idx.filter((i) => clips[i]!.label === l);
+        return `${li.filter((i) => correct(clips[i]!, results[i]!)).length}/${li.length}`;
+      };
+      console.log(`  ${cond.padEnd(10)} ${`${k}/${idx.length}`.padStart(8)} = ${pct(k, idx.length).padStart(6)} ${part('human').padStart(8)} ${part('machine').padStart(10)}`);
+    }
+  }
   console.log('confusion (rows: truth, cols: verdict)');
   console.log(`  ${'truth'.padEnd(8)} ${verdicts.map((v) => v.padStart(8)).join(' ')}`);
   for (const l of labels) console.log(`  ${l.padEnd(8)} ${verdicts.map((v) => String(conf[l]![v] ?? 0).padStart(8)).join(' ')}`);
@@ -347,7 +396,14 @@ function main(): void {
     });
   }
 
-  if (loso) leaveOneSpeakerOut(clips, speakers, params);
+  const summary: SetSummary = {
+    name,
+    accuracy: pct(ok, clips.length),
+    humanAfterMs: fmt(quantile(hRel, 0.5)),
+    beepMaxErrMs: absErr.length ? fmt(Math.max(...absErr)) : '-',
+  };
+  if (loso) Object.assign(summary, leaveOneSpeakerOut(clips, speakers, params));
+  return summary;
 }
 
 /**
@@ -355,7 +411,7 @@ function main(): void {
  * the defaults using only the other speakers (max accuracy; ties to the grid point
  * nearest the defaults), then score the held-out speaker with them.
  */
-function leaveOneSpeakerOut(clips: Clip[], speakers: string[], base: Partial<AmdParams>): void {
+function leaveOneSpeakerOut(clips: Clip[], speakers: string[], base: Partial<AmdParams>): { loso: string; worstSpeaker: string } {
   // Five steps either side of the defaults for the two timing rules, one for the VAD level.
   const d = { ...defaultAmdParams, ...base };
   const grid = {
@@ -376,6 +432,7 @@ function leaveOneSpeakerOut(clips: Clip[], speakers: string[], base: Partial<Amd
   console.log(`\nleave-one-speaker-out (grid of ${combos.length}: silenceAfterHumanMs x machineSpeechMs x speechOnDb, chosen on the other speakers)`);
   let total = 0;
   let worstTotal = 0;
+  let worstSpeaker = { name: '', share: 2, text: '' };
   for (const s of speakers) {
     const idx = clips.map((c, i) => (c.speaker === s ? i : -1)).filter((i) => i >= 0);
     const train = combos.map((_, k) => clips.reduce((n, c, i) => n + (c.speaker !== s && ok[k]![i] ? 1 : 0), 0));
@@ -387,6 +444,8 @@ function leaveOneSpeakerOut(clips: Clip[], speakers: string[], base: Partial<Amd
     const worst = Math.min(...tied.map((k) => heldOut[k]!));
     const p = combos[bestK]!;
     total += heldOut[bestK]!;
+    const share = heldOut[bestK]! / idx.length;
+    if (share < worstSpeaker.share) worstSpeaker = { name: s, share, text: `${s} ${pct(heldOut[bestK]!, idx.length)}` };
     worstTotal += worst;
     console.log(
       `  held out ${s.padEnd(8)} ${heldOut[bestK]}/${idx.length} = ${pct(heldOut[bestK]!, idx.length).padStart(6)}  ` +
@@ -396,6 +455,7 @@ function leaveOneSpeakerOut(clips: Clip[], speakers: string[], base: Partial<Amd
   }
   console.log(`  LOSO accuracy: ${total}/${clips.length} = ${pct(total, clips.length)}`);
   console.log(`  LOSO accuracy, worst tied grid point in every fold: ${worstTotal}/${clips.length} = ${pct(worstTotal, clips.length)}`);
+  return { loso: pct(total, clips.length), worstSpeaker: worstSpeaker.text };
 }
 
 main();

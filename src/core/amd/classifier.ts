@@ -74,18 +74,20 @@ export class AmdClassifier {
 
   /**
    * Process frame `index`. `speech` is the VAD decision, `tone` the beep tracker's
-   * update for the same frame, `toneInRun` whether a tone run is in progress.
+   * update for the same frame, `toneInRun` whether a tone run is in progress,
+   * `speechStartIndex` the first frame of the speech run this frame belongs to.
    */
-  frame(index: number, speech: boolean, tone: ToneUpdate, toneInRun: boolean, events: AmdEvent[]): void {
+  frame(index: number, speech: boolean, tone: ToneUpdate, toneInRun: boolean, events: AmdEvent[], speechStartIndex = index): void {
     if (this.state === 'done') return;
     const startMs = index * FRAME_MS;
     const nowMs = startMs + FRAME_MS;
 
     // Speech runs shorter than minSpeechMs (clicks) never count. Once a run is long
-    // enough it counts from its first frame.
+    // enough it counts from its first frame (which the caller may place earlier: a
+    // word's quiet onset).
     if (speech) {
-      if (this.runFrames === 0) this.runStartMs = startMs;
-      this.runFrames++;
+      if (this.runFrames === 0) this.runStartMs = Math.min(startMs, speechStartIndex * FRAME_MS);
+      this.runFrames = Math.round((nowMs - this.runStartMs) / FRAME_MS);
       if (this.runFrames >= this.minSpeechFrames) {
         if (this.uttStartMs < 0) this.uttStartMs = this.runStartMs;
         this.lastSpeechEndMs = nowMs;
@@ -148,6 +150,15 @@ export class AmdClassifier {
     } else if (this.lastSpeechEndMs > fromMs) {
       this.lastSpeechEndMs = fromMs;
     }
+  }
+
+  /**
+   * A clearly nearer talker started at `atMs` (near.ts): what was heard before was a far
+   * voice, so the utterance, if one is open, begins there.
+   */
+  restartUtteranceAt(atMs: number): void {
+    if (this.state !== 'waiting' && this.state !== 'utterance') return;
+    if (this.uttStartMs >= 0 && this.uttStartMs < atMs) this.uttStartMs = atMs;
   }
 
   /** End of stream at `endMs`: an open question becomes 'unknown'; a beep in progress is reported. */

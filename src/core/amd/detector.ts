@@ -1,5 +1,20 @@
 /**
- * Streaming answering-machine detector: frames -> VAD + beep tracker -> decision FSM.
+ * Streaming answering-machine detector, per 10 ms frame:
+ *
+ * ```
+ *   samples ─▶ Framer ─┬─▶ full-band energy ─▶ NoiseFloorVad ──┐
+ *                      ├─▶ VoiceBand 250-1000 Hz ─▶ NoiseFloorVad ─┴─ either ─▶ NearTalkerGate ─▶ AmdClassifier
+ *                      └─▶ single-tone fit ─▶ BeepTracker ───────────────────────────────────────────┘
+ * ```
+ *
+ * Robust to real lines by design, not by tuning: every level is relative (to the noise
+ * floor of its band, to the near talker), so a weak or a hot line is the same signal;
+ * the voice band hears speech through white or hiss-like noise the full band hides; the
+ * floor rises onto a steady background (hum, fans); the near-talker gate keeps a voice
+ * from across the room out of the answer; a beep's end is placed inside its frame from
+ * its magnitude at the beep frequency. Clipping keeps speech's envelope and a beep's
+ * frequency, so a hot line needs nothing of its own.
+ *
  * Pure and deterministic: no clocks, no I/O; every time reported is audio time derived
  * from the sample count, so the same audio gives the same events whatever the chunking.
  */
@@ -7,12 +22,17 @@ import { AmdClassifier, type AmdEvent, type AmdVerdict } from './classifier.js';
 import { Framer, energyDbfs, FRAME_MS } from './frames.js';
 import { defaultAmdParams, validateAmdParams, type AmdParams } from './params.js';
 import { BeepTracker, toneFit, toneSums, type ToneSums } from './tone.js';
+import { VoiceBand } from './band.js';
+import { NearTalkerGate } from './near.js';
 import { NoiseFloorVad } from './vad.js';
 
 export class AmdDetector {
   readonly params: Readonly<AmdParams>;
   private readonly framer: Framer;
   private readonly vad: NoiseFloorVad;
+  private readonly near: NearTalkerGate;
+  private readonly band: VoiceBand;
+  private readonly bandVad: NoiseFloorVad;
   private readonly tracker: BeepTracker;
   private readonly fsm: AmdClassifier;
   private finished = false;
@@ -30,6 +50,9 @@ export class AmdDetector {
     this.params = Object.freeze({ ...defaultAmdParams, ...params });
     this.framer = new Framer(sampleRate);
     this.vad = new NoiseFloorVad(this.params);
+    this.near = new NearTalkerGate(this.params.nearTalkerDb);
+    this.band = new VoiceBand(sampleRate);
+    this.bandVad = new NoiseFloorVad(this.params);
     this.tracker = new BeepTracker(this.params, this.framer.frameLen, sampleRate);
     this.fsm = new AmdClassifier(this.params);
   }
@@ -93,8 +116,14 @@ export class AmdDetector {
       tonal = tf.residual <= p.toneResidualMax && freq >= p.beepMinHz && freq <= p.beepMaxHz;
     }
     const tu = this.tracker.update(index, tonal, freq, buf);
-    const speech = this.vad.frame(ms, level, tonal || this.tracker.inRun);
+    const toneOn = tonal || this.tracker.inRun;
+    const bandMs = this.band.meanSquare(buf, n);
+    const bandActive = this.bandVad.frame(bandMs, energyDbfs(bandMs), toneOn);
+    const active = this.vad.frame(ms, level, toneOn) || bandActive;
     if (this.vad.raisedAt >= 0) this.fsm.discardSpeechFrom(this.vad.raisedAt * FRAME_MS);
-    this.fsm.frame(index, speech, tu, this.tracker.inRun, events);
+    if (this.bandVad.raisedAt >= 0) this.fsm.discardSpeechFrom(this.bandVad.raisedAt * FRAME_MS);
+    const speech = this.near.frame(index, this.vad.smoothedDbfs, active);
+    if (this.near.onsetAt >= 0) this.fsm.restartUtteranceAt(this.near.onsetAt * FRAME_MS);
+    this.fsm.frame(index, speech, tu, this.tracker.inRun, events, speech ? this.near.speechStart : index);
   }
 }

@@ -11,6 +11,8 @@
  * - silenceAfterHumanMs = 0.9 s sits between the machine's longest inter-word pause and
  *   the person's shortest wait, and still decides a human within 1 s of their answer;
  * - machineSpeechMs = 1.9 s sits between the longest answer and the shortest greeting.
+ * - nearTalkerDb = 12 dB: a handset talker's words peak within a few dB of each other,
+ *   a voice from across the room (TV, open office) arrives 15-25 dB lower.
  * The remaining levels are a few dB above the background (white noise frames vary by
  * ~1 dB, speech by 15 dB or more) and the beep limits are those of real record tones.
  */
@@ -31,7 +33,16 @@ export interface AmdParams {
   speechOnDb: number;
   /** Once in speech, a frame stays speech while this far above the noise floor (hysteresis, dB). */
   speechOffDb: number;
-  /** Speech must also be louder than this absolute level, so digital silence never looks like speech (dBFS). */
+  /**
+   * Speech more than this below the near talker's level is a far voice (a television,
+   * an open office) and does not count as the answer (dB; see near.ts).
+   */
+  nearTalkerDb: number;
+  /**
+   * Speech must also be louder than this absolute level, so digital silence never looks
+   * like speech (dBFS). Low enough for a line 30 dB down (G.711's smallest steps are
+   * near -72 dBFS); everything else is relative to the floor.
+   */
   minSpeechDbfs: number;
   /** Window over which the noise floor is the minimum of the smoothed energy (ms). */
   noiseWindowMs: number;
@@ -69,7 +80,8 @@ export const defaultAmdParams: AmdParams = Object.freeze({
   minSpeechMs: 40,
   speechOnDb: 8,
   speechOffDb: 4,
-  minSpeechDbfs: -55,
+  nearTalkerDb: 12,
+  minSpeechDbfs: -65,
   noiseWindowMs: 2000,
   beepMinMs: 200,
   beepMaxMs: 3000,
@@ -92,6 +104,7 @@ const rules: Record<keyof AmdParams, Rule> = {
   minSpeechMs: { min: 0, max: 1000 },
   speechOnDb: { min: 1, max: 40 },
   speechOffDb: { min: 0, max: 40 },
+  nearTalkerDb: { min: 1, max: 60 },
   minSpeechDbfs: { min: -96, max: 0 },
   noiseWindowMs: { min: 200, max: 30000 },
   beepMinMs: { min: 20, max: 5000 },

@@ -105,6 +105,10 @@ export interface ToneUpdate {
 
 /** Dropout frames tolerated inside a run (20 ms). */
 const MAX_DROPOUT_FRAMES = 2;
+/** Frames at the end of a run whose magnitude is kept for placing the end (> the dropouts + a window). */
+const TAIL = 8;
+/** A frame holds some of the beep while its magnitude at f0 is above this share of the run's. */
+const TAIL_PRESENT = 0.15;
 
 const TWO_PI = 2 * Math.PI;
 const wrapPi = (a: number): number => a - TWO_PI * Math.round(a / TWO_PI);
@@ -134,6 +138,11 @@ export class BeepTracker {
   private wRef = 0; // rad/sample: coarse f0, then the run's mean fine frequency
   private wSum = 0;
   private wCount = 0;
+  /** Magnitudes at f0 of the run's tonal frames (for the run's reference level). */
+  private readonly runMags: number[] = [];
+  /** Magnitude at f0 of the latest frames of the run, tonal or not, by frame index. */
+  private readonly tailMags = new Float64Array(TAIL);
+  private tailLast = -1;
 
   constructor(
     private readonly cfg: ToneConfig,
@@ -160,6 +169,7 @@ export class BeepTracker {
     if (this.runStart >= 0) {
       if (tonal) {
         const w = this.fineFrequency(index, buf);
+        this.keepTail(index, Math.hypot(this.prevRe, this.prevIm), true);
         const mean = this.wCount > 0 ? this.wSum / this.wCount : w;
         if (Math.abs(w - mean) <= this.cfg.toneFreqTolerance * mean) {
           this.wSum += w;
@@ -169,6 +179,7 @@ export class BeepTracker {
           return out;
         }
       } else if (index - this.lastTonal <= MAX_DROPOUT_FRAMES) {
+        this.keepTail(index, this.magnitude(buf), false);
         return out;
       }
       out.ended = this.close();
@@ -195,7 +206,47 @@ export class BeepTracker {
     this.wCount = 0;
     this.amplitude(buf);
     this.prevIndex = index;
+    this.runMags.length = 0;
+    this.tailLast = -1;
+    this.keepTail(index, Math.hypot(this.prevRe, this.prevIm), true);
     this.extend(index, out);
+  }
+
+  private keepTail(index: number, mag: number, tonal: boolean): void {
+    this.tailMags[index % TAIL] = mag;
+    this.tailLast = index;
+    if (tonal) this.runMags.push(mag);
+  }
+
+  /** |DFT bin at the run's f0| over the frame, leaving the phase track alone. */
+  private magnitude(buf: Float64Array): number {
+    let re = 0, im = 0;
+    for (let n = 0; n < this.frameLen; n++) {
+      const x = buf[n + 2]!;
+      re += x * this.cosT[n]!;
+      im -= x * this.sinT[n]!;
+    }
+    return Math.hypot(re, im);
+  }
+
+  /**
+   * Where the run's tone stopped (ms), to a fraction of a frame: a frame's DFT bin sums
+   * the tone coherently over the part of the frame it sounds in, so a frame whose
+   * magnitude is a share s of the run's median was sounding for s of its 10 ms. The last
+   * frame still holding some of it (above TAIL_PRESENT, clear of noise in one bin) ends it.
+   */
+  private endMs(): number {
+    const window = this.lastTonal * FRAME_MS + FRAME_MS / 2;
+    if (this.runMags.length < 3) return window;
+    const sorted = [...this.runMags].sort((a, b) => a - b);
+    const ref = sorted[sorted.length >> 1]!;
+    if (!(ref > 0)) return window;
+    const first = Math.max(this.runStart, this.tailLast - TAIL + 1);
+    for (let f = this.tailLast; f >= first; f--) {
+      const share = this.tailMags[f % TAIL]! / ref;
+      if (share >= TAIL_PRESENT) return Math.round(f * FRAME_MS + FRAME_MS * Math.min(1, share));
+    }
+    return window;
   }
 
   /** DFT bin at the run's f0 over the frame, into prevRe/prevIm. */
@@ -235,7 +286,7 @@ export class BeepTracker {
     const w = this.wCount > 0 ? this.wSum / this.wCount : this.wRef;
     const run: ToneRun = {
       startMs: Math.max(0, this.runStart * FRAME_MS - FRAME_MS / 2),
-      endMs: this.lastTonal * FRAME_MS + FRAME_MS / 2,
+      endMs: this.endMs(),
       freqHz: Math.round((w * this.sampleRate) / TWO_PI),
       isBeep: frames >= this.minFrames && frames <= this.maxFrames,
     };

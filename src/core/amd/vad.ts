@@ -49,6 +49,8 @@ export class NoiseFloorVad {
   private active = false;
   /** Current noise-floor estimate (dBFS). */
   floorDbfs = FLOOR_MIN_DBFS;
+  /** The latest frame's level smoothed over 50 ms (dBFS). */
+  smoothedDbfs = -120;
   /**
    * Set by frame() when the floor was just raised by the steadiness rule: the index of
    * the first frame of the steady stretch (now background). Otherwise -1.
@@ -74,6 +76,7 @@ export class NoiseFloorVad {
     this.smoothPos = (this.smoothPos + 1) % SMOOTH_FRAMES;
     const sm = this.smoothSum / this.smoothCount;
     const smDb = sm <= 0 ? -120 : 10 * Math.log10(sm / (32768 * 32768));
+    this.smoothedDbfs = smDb;
 
     // Sliding-window minimum made of per-block minima.
     if (smDb < this.curBlockMin) this.curBlockMin = smDb;

@@ -95,6 +95,46 @@ for (const sr of [8000, 16000] as const) {
       t.same(order, ['verdict', 'beep'], 'verdict first, then beep, then nothing');
     });
 
+    t.test('a beep end is placed to a few ms, also between frame edges', async (t) => {
+      for (const [freq, to, noiseDb] of [
+        [1000, 1537, -65],
+        [850, 2003, -65],
+        [440, 1268, -45],
+        [1400, 1791, -45],
+      ] as const) {
+        const r = runAmd(new Track(sr, 4000).noise(noiseDb, 4).tone(freq, -15, 1000, to).pcm(), sr);
+        t.ok(r.beep && Math.abs(r.beep.endMs - to) <= 3, `${freq} Hz ending at ${to} ms (noise ${noiseDb} dBFS): reported ${r.beep?.endMs}`);
+      }
+    });
+
+    t.test('a far voice (television, open office) under a short answer is still a human', async (t) => {
+      // The far voice talks on through the whole clip, 18 dB below the person.
+      const under = runAmd(new Track(sr, 8000).noise(-62, 5).speech(0, 8000, 31, -40).speech(400, 1000, 7, -22).pcm(), sr);
+      t.equal(under.verdict, 'human', `the far voice from the start, hello at 0.4 s: ${under.reason}`);
+      // The far voice under the end of the hello belongs to the same stretch of sound, so the
+      // pause is counted from where that stretch ends: a little later than without it.
+      t.ok(under.verdictAtMs <= 1000 + defaultAmdParams.silenceAfterHumanMs + 300, `decided at ${under.verdictAtMs}`);
+      const machine = runAmd(new Track(sr, 8000).noise(-62, 5).speech(0, 8000, 31, -40).speech(500, 4500, 10, -22).pcm(), sr);
+      t.same([machine.verdict, machine.reason], ['machine', 'long-speech'], 'a greeting over the same far voice is a machine');
+      const plain = runAmd(new Track(sr, 8000).noise(-62, 5).speech(400, 1000, 7, -22).pcm(), sr);
+      t.equal(plain.verdict, 'human', 'without the far voice');
+      // Only the near-talker rule tells these apart: without it the far voice is speech too.
+      const off = runAmd(new Track(sr, 8000).noise(-62, 5).speech(0, 8000, 31, -40).speech(400, 1000, 7, -22).pcm(), sr, { nearTalkerDb: 60 });
+      t.equal(off.verdict, 'machine', 'with the rule turned off the far voice makes it a machine');
+    });
+
+    t.test('a weak line and a noisy one', async (t) => {
+      // A line 30 dB down: the quiet parts of words are below -60 dBFS.
+      const weakHuman = runAmd(new Track(sr, 8000).noise(-78, 5).speech(600, 1100, 7, -56).pcm(), sr);
+      t.equal(weakHuman.verdict, 'human', 'a hello at -56 dBFS');
+      const weakMachine = runAmd(new Track(sr, 8000).noise(-78, 5).speech(500, 4500, 10, -56).pcm(), sr);
+      t.equal(weakMachine.verdict, 'machine', 'a greeting at -56 dBFS');
+      const noisyMachine = runAmd(new Track(sr, 8000).noise(-32, 5).speech(500, 4500, 10, -24).pcm(), sr);
+      t.equal(noisyMachine.verdict, 'machine', 'a greeting 8 dB above white noise');
+      const noisyHuman = runAmd(new Track(sr, 8000).noise(-32, 5).speech(600, 1100, 7, -24).pcm(), sr);
+      t.equal(noisyHuman.verdict, 'human', 'a hello 8 dB above white noise');
+    });
+
     t.test('a machine greeting without a beep ends with greeting-end', async (t) => {
       const r = runAmd(new Track(sr, 9000).noise(-50, 5).speech(300, 4000, 11).pcm(), sr);
       t.equal(r.verdict, 'machine');
