@@ -220,13 +220,12 @@ export class BeepTracker {
 
   /** |DFT bin at the run's f0| over the frame, leaving the phase track alone. */
   private magnitude(buf: Float64Array): number {
-    let re = 0, im = 0;
-    for (let n = 0; n < this.frameLen; n++) {
-      const x = buf[n + 2]!;
-      re += x * this.cosT[n]!;
-      im -= x * this.sinT[n]!;
-    }
-    return Math.hypot(re, im);
+    const pr = this.prevRe, pi = this.prevIm;
+    this.amplitude(buf);
+    const m = Math.hypot(this.prevRe, this.prevIm);
+    this.prevRe = pr;
+    this.prevIm = pi;
+    return m;
   }
 
   /**
