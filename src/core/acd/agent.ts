@@ -82,6 +82,12 @@ export interface AgentRuntime {
   reserved: Set<CallId>;
   /** Token of the live activity timer (offer / wrap-up / back-off); 0: none. */
   timerToken: number;
+  /**
+   * Wrap-up cannot end until released (a required disposition not yet given): set while on a
+   * call or in wrap-up; the wrap-up timer running out then leaves the agent in wrap-up with no
+   * timer, and the release ends it.
+   */
+  wrapHeld: boolean;
 }
 
 export function isAvailable(a: AgentRuntime): boolean {

@@ -14,8 +14,11 @@ export function routerViolations(r: Router, now: number): string[] {
 
   for (const a of r.agents.values()) {
     const act = a.activity;
-    if ('until' in act && act.until <= now) v.push(`agent ${a.id} still ${act.kind} ${now - act.until} ms past its timer`);
-    if ('until' in act && a.timerToken === 0) v.push(`agent ${a.id} is ${act.kind} without a timer`);
+    // A held wrap-up outlives its timer until released; nothing else does.
+    const heldOpen = act.kind === 'wrap-up' && a.wrapHeld;
+    if ('until' in act && act.until <= now && !(heldOpen && a.timerToken === 0)) v.push(`agent ${a.id} still ${act.kind} ${now - act.until} ms past its timer`);
+    if ('until' in act && a.timerToken === 0 && !heldOpen) v.push(`agent ${a.id} is ${act.kind} without a timer`);
+    if (a.wrapHeld && act.kind !== 'on-call' && act.kind !== 'wrap-up') v.push(`agent ${a.id} holds a wrap-up while ${act.kind}`);
     if (act.kind === 'offered' || act.kind === 'on-call') {
       const c = r.calls.get(act.callId);
       if (!c) v.push(`agent ${a.id} is ${act.kind} for unknown call ${act.callId}`);

@@ -192,6 +192,8 @@ export class Router {
   private policy: RouterPolicy;
   private seq = 0;
   private token = 0;
+  /** Agents dispatched at a timer's (earlier) time while the clock is later: dispatched again at the clock's time. */
+  private late = new Set<AgentRuntime>();
   private rngState: number;
   private lastNow: number;
   private out: RouterCommand[] = [];
@@ -250,10 +252,12 @@ export class Router {
       a.callsAnswered = s.callsAnswered;
       a.talkMs = s.talkMs;
       const act = s.activity;
+      a.wrapHeld = s.wrapHeld === true && (act.kind === 'on-call' || act.kind === 'wrap-up');
       if (act.kind === 'on-call') a.activity = { kind: 'on-call', callId: act.callId };
       else if (act.kind === 'wrap-up' || act.kind === 'missed-backoff') {
         a.activity = { kind: act.kind, until: act.until };
-        a.timerToken = r.arm(act.until, { kind: 'agent', id: a.id });
+        // A held wrap-up whose timer ran out waits for its release, with no timer.
+        if (!(a.wrapHeld && act.until <= now)) a.timerToken = r.arm(act.until, { kind: 'agent', id: a.id });
       }
     }
     for (const s of snap.queues) {
@@ -291,7 +295,10 @@ export class Router {
       if (a && s.reservedUntil !== undefined) r.reserve(call, a, s.reservedUntil);
     }
     for (const a of r.agents.values()) {
-      if (a.activity.kind === 'on-call' && r.calls.get(a.activity.callId)?.agentId !== a.id) a.activity = { kind: 'idle' };
+      if (a.activity.kind === 'on-call' && r.calls.get(a.activity.callId)?.agentId !== a.id) {
+        a.activity = { kind: 'idle' };
+        a.wrapHeld = false;
+      }
     }
     for (const [caller, agentId, at] of snap.affinity) r.affinity.set(caller, agentId, at);
     r.rebuild(now);
@@ -351,12 +358,21 @@ export class Router {
       }
       case 'wrap-up-end': {
         const a = this.agents.get(event.agentId);
-        if (a?.activity.kind === 'wrap-up') this.becomeIdle(a, now);
+        if (a?.activity.kind === 'wrap-up' && !a.wrapHeld) this.becomeIdle(a, now);
+        break;
+      }
+      case 'wrap-up-hold': {
+        const a = this.agents.get(event.agentId);
+        if (!a || (a.activity.kind !== 'on-call' && a.activity.kind !== 'wrap-up') || a.wrapHeld === event.held) break;
+        a.wrapHeld = event.held;
+        // Released after its timer ran out: the wrap-up is over.
+        if (!event.held && a.activity.kind === 'wrap-up' && a.timerToken === 0) this.becomeIdle(a, now);
+        else this.status(a);
         break;
       }
       case 'wrap-up-extend': {
         const a = this.agents.get(event.agentId);
-        if (a?.activity.kind === 'wrap-up' && event.byMs > 0) this.setActivity(a, { kind: 'wrap-up', until: a.activity.until + event.byMs }, now);
+        if (a?.activity.kind === 'wrap-up' && event.byMs > 0) this.setActivity(a, { kind: 'wrap-up', until: Math.max(a.activity.until, now) + event.byMs }, now);
         break;
       }
       case 'take-call':
@@ -445,6 +461,7 @@ export class Router {
     if (a.presenceReason !== undefined) view.reason = a.presenceReason;
     if (act.kind === 'offered' || act.kind === 'on-call') view.callId = act.callId;
     if ('until' in act) view.countdownMs = Math.max(0, act.until - now);
+    if (a.wrapHeld) view.wrapHeld = true;
     return view;
   }
 
@@ -466,6 +483,7 @@ export class Router {
           missedInRow: a.missedInRow,
           callsAnswered: a.callsAnswered,
           talkMs: a.talkMs,
+          ...(a.wrapHeld ? { wrapHeld: true as const } : {}),
           activity:
             act.kind === 'offered'
               ? { kind: 'offered' as const, callId: act.callId, until: act.until }
@@ -742,7 +760,10 @@ export class Router {
         }
         if (call.caller !== undefined) this.affinity.set(call.caller, a.id, now);
         if (wrapUpMs > 0) this.setActivity(a, { kind: 'wrap-up', until: now + wrapUpMs }, now);
-        else this.becomeIdle(a, now);
+        else if (a.wrapHeld) {
+          this.setActivity(a, { kind: 'wrap-up', until: now }, now);
+          a.timerToken = 0;
+        } else this.becomeIdle(a, now);
       }
     }
     for (const a of freed) this.dispatchAgent(a, now);
@@ -774,6 +795,12 @@ export class Router {
       this.timers.pop();
       if (this.live(e)) this.fire(e, now);
     }
+    // A call's tier that opened between the timer's time and now has no timer left to offer it
+    // to an agent freed at the timer's time (a reload re-arms limits in the past): look again now.
+    if (this.late.size === 0) return;
+    const late = [...this.late];
+    this.late.clear();
+    for (const a of late) if (this.agents.get(a.id) === a) this.dispatchAgent(a, now);
   }
 
   private fire(e: TimerEntry<TimerKey>, now: number): void {
@@ -786,7 +813,8 @@ export class Router {
       if (act.kind === 'offered') {
         this.out.push({ type: 'withdraw-offer', callId: act.callId, agentId: a.id, reason: 'timeout' });
         this.missOffer(a, at);
-      } else if (act.kind === 'wrap-up' || act.kind === 'missed-backoff') this.becomeIdle(a, at);
+      } else if (act.kind === 'wrap-up' && a.wrapHeld) return; // waits for its release, with no timer
+      else if (act.kind === 'wrap-up' || act.kind === 'missed-backoff') this.becomeIdle(a, at);
       return;
     }
     if (k.kind === 'no-agent') {
@@ -990,6 +1018,7 @@ export class Router {
     const before = agentStatus(a);
     a.activity = activity;
     a.timerToken = 'until' in activity ? this.arm(activity.until, { kind: 'agent', id: a.id }) : 0;
+    if (activity.kind !== 'on-call' && activity.kind !== 'wrap-up') a.wrapHeld = false;
     this.updateLoggedIn(a, now);
     if (agentStatus(a) !== before || reason) this.status(a, reason);
     if (activity.kind === 'idle' && !a.configured) this.forget(a, now);
@@ -1115,6 +1144,7 @@ export class Router {
 
   /** An agent became available: the best call it can take across its queues, else a ring-all call ringing others. */
   private dispatchAgent(a: AgentRuntime, now: number): void {
+    if (now < this.lastNow) this.late.add(a);
     while (isAvailable(a)) {
       const call = this.bestCallFor(a, now);
       if (call) {
@@ -1237,6 +1267,7 @@ function newAgent(id: AgentId, presence: Presence, now: number): AgentRuntime {
     loggedIn: false,
     reserved: new Set(),
     timerToken: 0,
+    wrapHeld: false,
   };
 }
 

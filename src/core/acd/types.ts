@@ -99,6 +99,12 @@ export type RouterEvent =
   | { type: 'agent-reachable'; agentId: AgentId; reachable: boolean }
   | { type: 'wrap-up-end'; agentId: AgentId }
   | { type: 'wrap-up-extend'; agentId: AgentId; byMs: number }
+  /**
+   * Holds (or releases) the agent's wrap-up open past its timer and against wrap-up-end: a
+   * required disposition not yet given. Only while on a call or in wrap-up; a call ending held
+   * goes to wrap-up even when the queue has none. Released after the timer: idle at once.
+   */
+  | { type: 'wrap-up-hold'; agentId: AgentId; held: boolean }
   /** The agent picks a waiting call from their pool ("take this call"). */
   | { type: 'take-call'; agentId: AgentId; callId: CallId }
   | { type: 'tick' };
@@ -180,6 +186,8 @@ export interface AgentView {
   callId?: CallId;
   /** Time left on the current timer (offer, wrap-up, back-off). */
   countdownMs?: number;
+  /** Wrap-up is held open (see the wrap-up-hold event). */
+  wrapHeld?: true;
   missedInRow: number;
   callsAnswered: number;
   talkMs: number;
@@ -206,6 +214,7 @@ export interface AgentSnapshot {
   callsAnswered: number;
   talkMs: number;
   activity: ActivitySnapshot;
+  wrapHeld?: true;
 }
 
 export interface CallSnapshot {

@@ -2,7 +2,7 @@
  * Randomized domain test: a fake clock drives >100,000 random events across
  * every strategy (arrivals with priorities, callers and clients, hang-ups at
  * any moment, answers, declines, timeouts via ticks, presence incl. break,
- * reachability, wrap-up extend/end, take-call, restarts through
+ * reachability, wrap-up extend/end/hold (a required disposition), take-call, restarts through
  * snapshot/restore, configuration reloads adding and removing agents, queues,
  * members and skills), checking every invariant after every event and
  * tracking that each call ends in exactly one terminal way.
@@ -83,6 +83,8 @@ function run(seed: number, main: Strategy, events: number, keepTrace = false): R
   const open = new Set<string>();
   const reach = new Map<string, boolean>();
   const offeredTo = new Map<string, Set<string>>();
+  /** Agents whose wrap-up is held open: only their release frees them. */
+  const held = new Set<string>();
   const failures: string[] = [];
   const counts: Record<string, number> = {};
   const trace: string[] = [];
@@ -196,7 +198,20 @@ function run(seed: number, main: Strategy, events: number, keepTrace = false): R
       send(i, { type: 'agent-reachable', agentId, reachable });
     } else if (x < 0.91 && agentIds.length > 0) {
       const agentId = pick(r0, agentIds);
-      send(i, r0() < 0.5 ? { type: 'wrap-up-end', agentId } : { type: 'wrap-up-extend', agentId, byMs: pick(r0, [500, 2_000, 10_000]) });
+      const y = r0();
+      if (y < 0.35) {
+        const a = r.agents.get(agentId);
+        send(i, { type: 'wrap-up-end', agentId });
+        if (a && held.has(agentId) && a.activity.kind !== 'on-call' && a.activity.kind !== 'wrap-up') fail(i, `wrap-up-end ended ${agentId}'s held wrap-up`);
+      } else if (y < 0.65) send(i, { type: 'wrap-up-extend', agentId, byMs: pick(r0, [500, 2_000, 10_000]) });
+      else {
+        // A required disposition: held open, then given.
+        const hold = r0() < 0.55;
+        const kind = r.agents.get(agentId)?.activity.kind;
+        send(i, { type: 'wrap-up-hold', agentId, held: hold });
+        if (hold && (kind === 'on-call' || kind === 'wrap-up')) held.add(agentId);
+        if (!hold) held.delete(agentId);
+      }
     } else if (x < 0.94) {
       const target = waiting.length > 0 && r0() < 0.8 ? pick(r0, waiting) : undefined;
       const callId = target?.id ?? pick(r0, [...open, 'ghost']);
@@ -226,6 +241,12 @@ function run(seed: number, main: Strategy, events: number, keepTrace = false): R
       send(i, { type: 'tick' });
     }
     for (const v of routerViolations(r, now)) fail(i, v);
+    // A held wrap-up is never left by a timer, wrap-up-end, presence, a restart or a reload.
+    for (const agentId of held) {
+      const a = r.agents.get(agentId);
+      if (!a || (a.activity.kind !== 'on-call' && a.activity.kind !== 'wrap-up') || !a.wrapHeld) fail(i, `held agent ${agentId} left its wrap-up (${a?.activity.kind ?? 'gone'})`);
+      else counts['held-steps'] = (counts['held-steps'] ?? 0) + 1;
+    }
     for (const c of r.calls.values()) if (c.reservedFor !== undefined) counts['reserved-call-steps'] = (counts['reserved-call-steps'] ?? 0) + 1;
     // The router holds exactly the calls still open, and forgot the ones that just ended.
     if (r.calls.size !== open.size) fail(i, `router holds ${r.calls.size} calls, ${open.size} are open`);

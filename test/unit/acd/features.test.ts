@@ -1,4 +1,6 @@
 import t from 'tap';
+import { Router } from '../../../src/core/acd/router.js';
+import { routerViolations } from '../../../src/core/acd/invariants.js';
 import { Desk, agent, offers, ofType, policy, queue, simple } from './fixtures/desk.js';
 
 // ---- tiers ---------------------------------------------------------------------
@@ -368,4 +370,45 @@ t.test('views: queue status by agent status, and the agent view countdowns', asy
   t.match(d.r.agentView('a1', 2_000), { status: 'offered', activity: 'offered', callId: 'c1', countdownMs: 16_000, queues: [{ queueId: 'q', tier: 1 }] });
   t.same(d.r.poolFor('a1', 2_000)!.waiting.map((c) => c.callId), ['c3']);
   t.equal(d.r.queueStatus('nope', 0), undefined);
+});
+
+// ---- wrap-up held open (a required disposition) ----------------------------------------------------
+
+t.test('wrap-up hold: a call ending held goes to wrap-up even with none; the timer and wrap-up-end do not end it; the release does', async (t) => {
+  const d = new Desk(policy([queue('q', 'longest-idle', ['a1'], { wrapUpMs: 0 })], [agent('a1')]));
+  d.reach('a1');
+  d.at(0).queued('c1');
+  d.answer('c1', 'a1');
+  d.send({ type: 'wrap-up-hold', agentId: 'a1', held: true });
+  d.at(5_000).end('c1');
+  t.equal(d.r.agentView('a1', 5_000)!.status, 'wrap-up', 'held: wrap-up though the queue has none');
+  t.equal(d.r.agentView('a1', 5_000)!.wrapHeld, true);
+  d.at(6_000).queued('c2');
+  t.same(offers(d.tick(60_000)), [], 'no offer while held, however long');
+  d.send({ type: 'wrap-up-end', agentId: 'a1' }, 61_000);
+  t.equal(d.r.agentView('a1', 61_000)!.status, 'wrap-up', 'wrap-up-end does not end a held wrap-up');
+  t.same(offers(d.send({ type: 'wrap-up-hold', agentId: 'a1', held: false }, 62_000)), ['a1'], 'released: idle at once, and takes the waiting call');
+});
+
+t.test('wrap-up hold: released during the call, the queue\'s wrap-up runs as usual; held survives a restart', async (t) => {
+  const p = policy([queue('q', 'longest-idle', ['a1'], { wrapUpMs: 3_000 })], [agent('a1')]);
+  const d = new Desk(p);
+  d.reach('a1');
+  d.at(0).queued('c1');
+  d.answer('c1', 'a1');
+  d.send({ type: 'wrap-up-hold', agentId: 'a1', held: true });
+  d.send({ type: 'wrap-up-hold', agentId: 'a1', held: false }, 1_000);
+  d.at(2_000).end('c1');
+  d.tick(5_000);
+  t.equal(d.r.agentView('a1', 5_000)!.status, 'ready', 'the 3 s wrap-up ended on time');
+  d.at(6_000).queued('c3');
+  d.answer('c3', 'a1');
+  d.send({ type: 'wrap-up-hold', agentId: 'a1', held: true });
+  d.at(7_000).end('c3');
+  d.tick(20_000);
+  const restored = Router.restore(p, JSON.parse(JSON.stringify(d.r.snapshot())), 20_000);
+  t.equal(restored.agentView('a1', 20_000)!.status, 'wrap-up', 'still held after a restart, past its timer');
+  t.same(routerViolations(restored, 20_000), []);
+  restored.handle({ type: 'wrap-up-hold', agentId: 'a1', held: false }, 21_000);
+  t.equal(restored.agentView('a1', 21_000)!.activity, 'idle', 'released after the restart: idle');
 });
