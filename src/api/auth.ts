@@ -49,7 +49,7 @@ export function agentMayCall(agentId: string, method: string, u: URL): boolean {
   if (method === 'GET' && (p === '/api/queues' || p.startsWith('/api/queues/'))) return true;
   if (p === '/api/events') return u.searchParams.get('agent') === agentId;
   // Live-call controls and recordings: the handlers check the call is the agent's own.
-  if (/^\/api\/calls\/[^/]+\/(hold|resume|mute|unmute|hangup|dtmf|recording|voicemail-drop|transfer|live|recordings|consult|swap|complete|cancel|merge|monitor|unmonitor)$/.test(p)) return true;
+  if (/^\/api\/calls\/[^/]+\/(hold|resume|mute|unmute|hangup|dtmf|recording|voicemail-drop|transfer|live|recordings|consult|swap|complete|cancel|merge|monitor|unmonitor|work|work\/all)$/.test(p)) return true;
   if (method === 'GET' && p === '/api/supervision') return true;
   if (method === 'GET' && (/^\/api\/recordings\/[^/]+$/.test(p) || p === '/api/voicemail-drops')) return true;
   const own = `/api/agents/${encodeURIComponent(agentId)}`;

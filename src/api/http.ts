@@ -19,6 +19,7 @@ import { registerDesk, type DeskSettings } from './desk.js';
 import { registerSessions, type SessionDeps } from './sessions.js';
 import { registerLiveCalls, type LiveCallDeps } from './live-calls.js';
 import { registerCollaboration, type CollaborationDeps } from './collaboration.js';
+import { registerWork, type WorkApiDeps } from './work.js';
 
 export interface Health {
   name: string;
@@ -52,6 +53,8 @@ export interface ApiDeps {
   /** Live-call controls, recordings, agents' desk settings (live-calls.ts). */
   liveCalls: LiveCallDeps;
   collaboration: CollaborationDeps;
+  /** Agents' dispositions, notes and tags on their calls (work.ts). */
+  work: WorkApiDeps;
   /** Sources banned at the SIP door, and lifting a ban by hand. */
   security: { bans(): { source: string; untilMs: number }[]; unban(source: string): boolean };
 }
@@ -96,6 +99,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   registerSessions(app, d.sessions);
   registerLiveCalls(app, d.liveCalls);
   registerCollaboration(app, d.collaboration);
+  registerWork(app, d.work);
   await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {
@@ -245,6 +249,10 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     async (req, reply) => {
       if (!agentOr404(req.params.id)) return reply.code(404).send({ error: 'no such agent', field: 'id' });
       const body = req.body ?? {};
+      if (!body.extendSec && d.router().agentView(req.params.id, Date.now())?.wrapHeld) {
+        const owed = await d.work.pending(req.params.id);
+        if (owed.length > 0) return reply.code(409).send({ error: `a disposition is required before wrap-up can end: call ${owed.join(', ')}`, field: 'disposition', calls: owed });
+      }
       d.agentAction(body.extendSec ? { type: 'wrap-up-extend', agentId: req.params.id, byMs: body.extendSec * 1000 } : { type: 'wrap-up-end', agentId: req.params.id });
       return d.router().agentView(req.params.id, Date.now());
     },

@@ -32,6 +32,8 @@ import { checkConsult, endCollaboration } from './calls/consult.js';
 import { supervise, supervisedCalls, type SupervisedCall } from './calls/supervision.js';
 import { legGone } from './calls/live-media.js';
 import { carryOut } from './calls/router-commands.js';
+import { WorkService } from './work.js';
+import { WorkStore } from '../store/work.js';
 import { hrNow, type CallState, type CentreContext, type ContactCentreDeps, type Finish, type LiveEvent } from './calls/state.js';
 
 export { hrNow, type ContactCentreDeps, type LiveEvent } from './calls/state.js';
@@ -48,6 +50,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   private timer?: NodeJS.Timeout;
   private saveTimer?: NodeJS.Timeout;
   readonly now: () => number;
+  /** Agents' dispositions, notes and tags on the calls they handled. */
+  readonly work: WorkService;
 
   /** Calls adopted after a restart, being watched (see restart-recovery.ts). */
   private readonly adoptedWatchers = new Set<AdoptedWatcher>();
@@ -62,6 +66,21 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   ) {
     super();
     this.now = d.now ?? Date.now;
+    this.work = new WorkService({
+      store: new WorkStore(d.db),
+      calls: d.calls,
+      config: d.config,
+      feed: (e) => this.feed(e),
+      agentView: (id) => this.agentView(id),
+      liveCall: (callId) => {
+        const call = this.live.get(callId);
+        if (!call) return undefined;
+        const queueId = call.serviceQueueId ?? call.queueId;
+        return { ...(call.agent && !call.agent.gone ? { agentId: call.agent.id } : {}), ...(queueId ? { queueId } : {}) };
+      },
+      now: () => this.now(),
+      log: d.log.child({ component: 'work' }),
+    });
     this.router = snapshot ? Router.restore(routerPolicy(d.config()), snapshot, this.now()) : new Router(routerPolicy(d.config()), this.now());
     d.esl.on('channel-stats', (s) => {
       const leg = this.legs.get(s.uuid);
@@ -251,6 +270,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
         continue;
       }
       this.d.log.info({ agentId: c.agentId, status: c.status, presence: c.presence, reason: c.reason }, 'agent status');
+      this.d.calls.agentState({ agent_id: c.agentId, at: this.now(), status: c.status, presence: c.presence, reason: c.reason ?? null });
       // Persisted with the router's snapshot (scheduleSave below); metrics count statuses when scraped.
       this.emit('live', { kind: 'agent', agentId: c.agentId, status: c.status, presence: c.presence, ...(c.reason ? { reason: c.reason } : {}), at: this.now() });
     }
@@ -313,7 +333,10 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
     endSession(this, call);
     endCollaboration(this, call);
     // The router first, while the call is still live: its withdrawals land in this call's timeline.
-    if (call.queueId !== undefined && !call.agentReleased) this.feed({ type: call.agent ? 'call-ended' : 'call-abandoned', callId: call.id });
+    if (call.queueId !== undefined && !call.agentReleased) {
+      if (call.agent) this.work.onRelease(call.id, call.agent.id, call.serviceQueueId ?? call.queueId);
+      this.feed({ type: call.agent ? 'call-ended' : 'call-abandoned', callId: call.id });
+    }
     this.live.delete(call.id);
     this.d.metrics.callsActive.set(this.live.size);
     this.d.metrics.callsTotal.inc({ disposition: how.disposition });

@@ -33,6 +33,7 @@ import { OutboundDialer } from './outbound.js';
 import { registrarPolicy, tollPolicy } from './policy.js';
 import { TollGuard } from '../core/security/toll-guard.js';
 import { applyLibraryGuards } from './library-guards.js';
+import { WorkStore, toWork } from '../store/work.js';
 
 export interface Daemon {
   config: () => Config;
@@ -183,6 +184,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   });
   reloader.start();
 
+  const workStore = new WorkStore(db);
   const signIn = new SignIn(new SessionStore(db), current, log.child({ component: 'sign-in' }));
   const api = await buildApi({
     log,
@@ -230,6 +232,13 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       supervisedCalls: (supervisorId) => centre?.supervisedCalls(supervisorId) ?? [],
       config: current,
       observe: (control, seconds) => metrics.controlLatency.observe({ control }, seconds),
+    },
+    work: {
+      read: (callId, agentId) => centre!.work.read(callId, agentId),
+      update: (callId, agentId, patch) => centre!.work.update(callId, agentId, patch),
+      forCall: async (callId) =>
+        (await workStore.forCall(callId)).map((r) => ({ agentId: r.agent_id, ...toWork(r), updatedAt: r.updated_at })),
+      pending: (agentId) => centre!.work.pending(agentId),
     },
     security: { bans: () => gatekeeper.guard.bans(Date.now()), unban: (source) => gatekeeper.guard.unban(source, Date.now()) },
     health: () => {

@@ -186,6 +186,11 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
     });
     checkTarget(['queues', qid, 'overflow'], q.overflow);
     checkClient(['queues', qid, 'client'], q.client);
+    const codes = new Set<string>();
+    q.dispositions?.codes.forEach((d, i) => {
+      if (codes.has(d.code)) at(['queues', qid, 'dispositions', 'codes', String(i), 'code'], `disposition code "${d.code}" is listed twice`);
+      codes.add(d.code);
+    });
   }
   for (const [num, n] of Object.entries(config.numbers)) {
     checkTarget(['numbers', num, 'route'], n.route);

@@ -186,6 +186,29 @@ export const AgentSchema = Type.Object(
 
 const MemberSchema = Type.Union([Type.String(), Type.Object({ agent: Type.String(), tier: Type.Integer({ minimum: 1, maximum: 9, default: 1 }) }, { additionalProperties: false })]);
 
+/**
+ * A queue's (or campaign's) dispositions: the codes an agent picks for a call they handled,
+ * stored on the call. `required`: the agent's wrap-up does not end until one is given.
+ * `outcome` says what a campaign does with the contact: done, retry later, or never call again.
+ */
+export const DispositionsSchema = Type.Object(
+  {
+    required: Type.Boolean({ default: false }),
+    codes: Type.Array(
+      Type.Object(
+        {
+          code: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$', description: 'letters, digits, _ . -; up to 40' }),
+          label: Type.String({ minLength: 1, maxLength: 80 }),
+          outcome: Type.Union([Type.Literal('done'), Type.Literal('retry'), Type.Literal('do-not-call')], { default: 'done' }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const QueueSchema = Type.Object(
   {
     name: Type.Optional(Type.String()),
@@ -221,6 +244,8 @@ export const QueueSchema = Type.Object(
     recording: Type.Optional(RecordingMode),
     /** Recordings of this queue are deleted after this many days. */
     recordingRetentionDays: Type.Optional(Type.Number({ minimum: 1, maximum: 36500 })),
+    /** What agents pick for each call they handled (see src/core/work). */
+    dispositions: Type.Optional(DispositionsSchema),
     /** A caller who spoke with an agent within windowSec is offered to that agent first (waiting up to waitSec for them). */
     affinity: Type.Optional(
       Type.Object({ windowSec: Type.Number({ minimum: 1 }), waitSec: Type.Number({ minimum: 0, default: 0 }) }, { additionalProperties: false }),

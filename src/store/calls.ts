@@ -140,6 +140,11 @@ export class CallStore {
     );
   }
 
+  /** An agent's status changed (presence or activity): the agent activity report's source. */
+  agentState(row: { agent_id: string; at: number; status: string; presence: string; reason: string | null }): void {
+    this.enqueue('agent state', () => this.db.insertInto('agent_states').values(row).execute());
+  }
+
   /** The recordings' index: a file started, and its later changes (paused, done, failed, deleted). */
   recordingStarted(row: RecordingRow): void {
     this.enqueue('recording create', () => this.db.insertInto('recordings').values(row).execute());

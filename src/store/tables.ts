@@ -110,7 +110,33 @@ export interface SessionTable {
   revoked_at: number | null;
 }
 
+/** An agent's work on a call they handled: what they picked and wrote after (or during) it. */
+export interface CallWorkTable {
+  call_id: string;
+  agent_id: string;
+  queue_id: string | null;
+  disposition: string | null;
+  notes: string | null;
+  /** JSON array of strings. */
+  tags: string | null;
+  /** 1: the queue requires a disposition and the agent's wrap-up waits for it. */
+  required: number;
+  updated_at: number;
+}
+
+/** Every agent status change (presence and activity), for the agent activity report. */
+export interface AgentStateTable {
+  id: Generated<number>;
+  agent_id: string;
+  at: number;
+  status: string;
+  presence: string;
+  reason: string | null;
+}
+
 export interface Database {
+  call_work: CallWorkTable;
+  agent_states: AgentStateTable;
   recordings: RecordingTable;
   agent_settings: AgentSettingsTable;
   sessions: SessionTable;

@@ -201,6 +201,7 @@ export function releaseAgent(ctx: CentreContext, call: CallState, agentId: strin
   if (routerCall === call.id) {
     if (call.agentReleased) return;
     call.agentReleased = true;
+    ctx.work.onRelease(call.id, agentId, call.serviceQueueId ?? call.queueId);
   }
   ctx.feed({ type: 'call-ended', callId: routerCall });
   if (!wrapUp) ctx.feed({ type: 'wrap-up-end', agentId });

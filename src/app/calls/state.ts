@@ -164,6 +164,8 @@ export interface CentreContext {
   /** Consults waiting in the router for an agent, by their router call id (consult.ts). */
   readonly consults: Map<string, CallState>;
   feed(event: RouterEvent): void;
+  /** Agents' work on their calls: a required disposition holds the wrap-up (src/app/work.ts). */
+  readonly work: { onRelease(callId: string, agentId: string, queueId: string | undefined): void };
   /** The router's view of an agent now (status: ready, on-call, ...). */
   agentView(agentId: AgentId): AgentView | undefined;
   timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at?: number): void;

@@ -18,6 +18,7 @@ import { Call } from './panels/call.js';
 import { Dial, Pool, Queues } from './panels/lists.js';
 import { Settings } from './panels/settings.js';
 import { Supervision } from './panels/supervision.js';
+import { Work, rememberedCall } from './panels/work.js';
 
 /** @type {(() => void) | undefined} */
 let unlisten;
@@ -29,7 +30,8 @@ async function refresh() {
   if (!agent) return;
   const [view, pool, queues] = await Promise.all([api('GET', `/api/agents/${agent.id}`), api('GET', `/api/agents/${agent.id}/pool`), api('GET', '/api/queues')]).catch(() => []);
   if (!view) return;
-  store.set({ view, pool: pool.waiting ?? [], queues: queues.queues ?? [] });
+  // The call the agent handles (on any of their phones) is the one the work panel is about.
+  store.set((s) => ({ view, pool: pool.waiting ?? [], queues: queues.queues ?? [], ...(view.activity === 'on-call' && view.callId && !view.callId.includes(':') ? { workCallId: s.call?.callId ?? view.callId } : {}) }));
 }
 
 /** The live call's state from the server (after a control, or an event of the call). */
@@ -78,7 +80,7 @@ async function signIn(username, password) {
     const agent = await api('GET', '/api/me');
     await startPhone(username, password, settings);
     const [prefs, drops] = await Promise.all([api('GET', `/api/agents/${agent.id}/settings`), api('GET', '/api/voicemail-drops')]);
-    store.set({ agent, notifications: prefs.notifications, messages: drops.messages ?? [] });
+    store.set({ agent, notifications: prefs.notifications, messages: drops.messages ?? [], workCallId: rememberedCall(agent.id)?.callId });
     unlisten = listen(agent.id, onEvent);
     poll = setInterval(() => void refresh(), 2000);
     await refresh();
@@ -105,11 +107,22 @@ session.onEnded = () => {
   store.set({ agent: undefined, view: undefined, signInError: 'Your session has ended; sign in again.' });
 };
 
+// A disposition given may have ended a held wrap-up.
+let lastWorkChange = 0;
+store.listeners.add(() => {
+  const at = store.state.workChanged ?? 0;
+  if (at !== lastWorkChange) void refresh();
+  lastWorkChange = at;
+});
+
 // Live state of the call, once it is up: the offer's X-CC-Call-Id names it.
 let lastCallId = '';
 store.listeners.add(() => {
   const id = store.state.call?.callId ?? '';
-  if (id && id !== lastCallId) void refreshLive();
+  if (id && id !== lastCallId) {
+    void refreshLive();
+    store.set({ workCallId: id });
+  }
   lastCallId = id;
 });
 
@@ -122,6 +135,7 @@ function App() {
           <${Presence} refresh=${refresh} />
           <${Offer} />
           <${Call} />
+          <${Work} />
           <${Dial} />
           <${Pool} refresh=${refresh} />
           <${Queues} />

@@ -38,6 +38,21 @@ t.test('a typo in a queue field names the file, line and field', async (t) => {
   t.match(e.message, /unknown field "wrapupSec" \(did you mean "wrapUpSec"\?\)/);
 });
 
+t.test('a disposition code listed twice, or a bad one, names the file, line and field', async (t) => {
+  const dir = copyExample();
+  const file = path.join(dir, 'queues.yaml');
+  const original = readFileSync(file, 'utf8');
+  const lineOf = (text: string, s: string) => text.split('\n').findIndex((l) => l.includes(s)) + 1;
+  const twice = original.replace('- { code: escalated,', '- { code: resolved,');
+  writeFileSync(file, twice);
+  let r = await loadConfigDir(dir, {});
+  t.same(r.ok ? [] : r.errors.map((e) => [e.field, e.line, e.message]), [['queues.support.dispositions.codes.2.code', lineOf(twice, 'Escalated'), 'disposition code "resolved" is listed twice']]);
+  const spaced = original.replace('code: callback,', 'code: "call back",');
+  writeFileSync(file, spaced);
+  r = await loadConfigDir(dir, {});
+  t.same(r.ok ? [] : r.errors.map((e) => [e.file, e.field, e.line]), [[file, 'queues.support.dispositions.codes.1.code', lineOf(spaced, 'call back"')]]);
+});
+
 t.test('wrong types, bad references and duplicates across files are all reported', async (t) => {
   const r = parseConfigTexts([
     { file: 'a.yaml', text: 'sip:\n  domain: x\n  transports: [{ protocol: udp, port: 5060 }]\nqueues:\n  q1:\n    members: [nobody]\n    offerTimeoutSec: soon\n' },

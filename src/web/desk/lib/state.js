@@ -12,7 +12,7 @@ import { Store } from './ui.js';
  * @typedef {{ callId?: string; name: string; number: string; startedAt: number; live?: LiveView; timeline: TimelineEntry[]; error?: string; localMute: boolean }} CallState
  * @typedef {{ name: string; number: string; detail: string }} OfferState
  * @typedef {{ id: string; name?: string; extension?: string; breakReasons?: string[]; supervises?: string[] }} Agent
- * @typedef {{ status: string; presence: string; reason?: string; activity?: string; countdownMs?: number; callsAnswered: number }} AgentView
+ * @typedef {{ status: string; presence: string; reason?: string; activity?: string; callId?: string; countdownMs?: number; wrapHeld?: boolean; callsAnswered: number }} AgentView
  * @typedef {{ callId: string; caller?: string; queueId: string; waitedMs: number }} PoolEntry
  * @typedef {{ id: string; waiting: number; offered: number; longestWaitMs: number; agents?: { ready: number } }} QueueEntry
  * @typedef {{
@@ -20,6 +20,7 @@ import { Store } from './ui.js';
  *   offer?: OfferState; call?: CallState; notifications: Notifications; messages: { name: string; description?: string }[];
  *   lastNotice?: { what: string; title: string; body: string; at: number };
  *   supervised: SupervisedCall[]; supervisionError: string;
+ *   workCallId?: string; workChanged?: number; wrapUpError?: string;
  * }} DeskState
  */
 

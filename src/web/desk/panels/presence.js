@@ -18,7 +18,11 @@ export function Presence({ refresh }) {
   };
   /** @param {object} body */
   const wrapUp = async (body) => {
-    await api('POST', `/api/agents/${agentId}/wrap-up`, body).catch(() => undefined);
+    const refused = await api('POST', `/api/agents/${agentId}/wrap-up`, body).then(
+      () => '',
+      (/** @type {Error} */ err) => err.message,
+    );
+    store.set({ wrapUpError: refused });
     await refresh();
   };
   const button = (/** @type {string} */ p, /** @type {string} */ label, hidden = false) =>
@@ -28,10 +32,13 @@ export function Presence({ refresh }) {
     ${button('ready', 'Ready')} ${button('standby', 'Standby')}
     <select id="break-reason" aria-label="Break reason" hidden=${reasons.length === 0}>${reasons.map((r) => html`<option value=${r}>${r}</option>`)}</select>
     ${button('break', 'Break', reasons.length === 0)} ${button('offline', 'Offline')}
-    <p id="status-detail">${v ? (v.countdownMs !== undefined ? `${v.activity}: ${seconds(v.countdownMs)} left` : `${v.callsAnswered} calls answered`) : ''}</p>
+    <p id="status-detail">
+      ${v ? (v.wrapHeld && !v.countdownMs ? 'wrap-up: pick a disposition to finish' : v.countdownMs !== undefined ? `${v.activity}: ${seconds(v.countdownMs)} left` : `${v.callsAnswered} calls answered`) : ''}
+    </p>
     <div id="wrap-up" hidden=${v?.activity !== 'wrap-up'}>
       <button id="wrap-up-end" onClick=${() => wrapUp({})}>End wrap-up</button>
       <button id="wrap-up-extend" onClick=${() => wrapUp({ extendSec: 30 })}>+30 s</button>
+      <p id="wrap-up-error" class="error" role="alert">${v?.activity === 'wrap-up' ? (s.wrapUpError ?? '') : ''}</p>
     </div>
   </section>`;
 }

@@ -1,0 +1,129 @@
+/**
+ * Agents' work on the calls they handled (src/core/work): stored per call and
+ * agent (src/store/work.ts), told to the router as a held wrap-up while a
+ * required disposition is missing, and noted in the call's timeline.
+ */
+import type { Logger } from 'pino';
+import type { AgentView, RouterEvent } from '../core/acd/types.js';
+import { applyWork, describe, holdsWrapUp, type CallWork, type DispositionList, type WorkPatch } from '../core/work/work.js';
+import type { Config } from '../config/schema.js';
+import type { CallStore } from '../store/calls.js';
+import { toWork, type WorkStore } from '../store/work.js';
+
+export interface WorkDeps {
+  store: WorkStore;
+  calls: CallStore;
+  config: () => Config;
+  feed(event: RouterEvent): void;
+  agentView(agentId: string): AgentView | undefined;
+  /** The agent on the live call now and the queue whose settings apply, if the call is live. */
+  liveCall(callId: string): { agentId?: string; queueId?: string } | undefined;
+  now(): number;
+  log: Logger;
+}
+
+export interface WorkView {
+  callId: string;
+  agentId: string;
+  queueId?: string;
+  work: CallWork;
+  /** The queue's list, with `required`; none when the queue lists no dispositions. */
+  dispositions?: DispositionList;
+}
+
+export type WorkResult = { ok: true; view: WorkView } | { ok: false; status: 400 | 403 | 404; error: string };
+
+export class WorkService {
+  constructor(private readonly d: WorkDeps) {}
+
+  dispositions(queueId: string | undefined): DispositionList | undefined {
+    return queueId ? this.d.config().queues[queueId]?.dispositions : undefined;
+  }
+
+  /**
+   * Whether the agent handled the call, and its queue: the live call's agent now, an agent the
+   * timeline says answered it, or one who already has work on it (handed over since).
+   */
+  private async handled(callId: string, agentId: string): Promise<{ queueId?: string } | 'no-call' | 'not-theirs'> {
+    const live = this.d.liveCall(callId);
+    const row = await this.d.store.get(callId, agentId);
+    if (row) return row.queue_id ? { queueId: row.queue_id } : live?.queueId ? { queueId: live.queueId } : {};
+    if (live?.agentId === agentId) return live.queueId ? { queueId: live.queueId } : {};
+    const record = await this.d.calls.get(callId);
+    if (!record && !live) return 'no-call';
+    const answered = record?.timeline.some((e) => e.type === 'agent-answered' && e.data?.agentId === agentId) || record?.agent_id === agentId;
+    if (!answered) return 'not-theirs';
+    const queueId = live?.queueId ?? record?.queue_id ?? undefined;
+    return queueId ? { queueId } : {};
+  }
+
+  async read(callId: string, agentId: string): Promise<WorkResult> {
+    const h = await this.handled(callId, agentId);
+    if (h === 'no-call') return { ok: false, status: 404, error: `no call ${callId}` };
+    if (h === 'not-theirs') return { ok: false, status: 403, error: `call ${callId} was not handled by agent ${agentId}` };
+    return { ok: true, view: this.view(callId, agentId, h.queueId, toWork(await this.d.store.get(callId, agentId))) };
+  }
+
+  /** The agent's change to their work on the call; a disposition given releases a held wrap-up. */
+  async update(callId: string, agentId: string, patch: WorkPatch): Promise<WorkResult> {
+    const h = await this.handled(callId, agentId);
+    if (h === 'no-call') return { ok: false, status: 404, error: `no call ${callId}` };
+    if (h === 'not-theirs') return { ok: false, status: 403, error: `call ${callId} was not handled by agent ${agentId}` };
+    const list = this.dispositions(h.queueId);
+    const row = await this.d.store.get(callId, agentId);
+    const before = toWork(row);
+    const checked = applyWork(before, patch, list);
+    if (!checked.ok) return { ok: false, status: 400, error: `${checked.field}: ${checked.message}` };
+    const w = checked.work;
+    const at = this.d.now();
+    await this.d.store.put(callId, agentId, {
+      queue_id: h.queueId ?? null,
+      disposition: w.disposition ?? null,
+      notes: w.notes,
+      tags: JSON.stringify(w.tags),
+      updated_at: at,
+    });
+    if (w.disposition !== before.disposition) {
+      const code = describe(list, w.disposition);
+      this.d.calls.event(callId, at, 'disposition', { agentId, code: w.disposition ?? null, ...(code ? { label: code.label, outcome: code.outcome } : {}) });
+    }
+    if (w.disposition !== undefined) await this.releaseIfDone(agentId);
+    return { ok: true, view: this.view(callId, agentId, h.queueId, w) };
+  }
+
+  /**
+   * The agent is done with the call (ended, handed over): with a required disposition not yet
+   * given, the router holds their wrap-up. Told before the router's call-ended, so the wrap-up
+   * starts held; released again at once if the disposition came during the call.
+   */
+  onRelease(callId: string, agentId: string, queueId: string | undefined): void {
+    const list = this.dispositions(queueId);
+    if (!list?.required) return;
+    this.d.feed({ type: 'wrap-up-hold', agentId, held: true });
+    const at = this.d.now();
+    void (async () => {
+      const row = await this.d.store.get(callId, agentId);
+      await this.d.store.put(callId, agentId, { queue_id: queueId ?? null, required: 1, updated_at: row?.updated_at ?? at });
+      if (!holdsWrapUp(list, toWork(row))) await this.releaseIfDone(agentId);
+    })().catch((err: Error) => {
+      // The database is failing: do not leave the agent stuck for it.
+      this.d.log.error({ callId, agentId, err: err.message }, 'recording a required disposition failed; wrap-up not held');
+      this.d.feed({ type: 'wrap-up-hold', agentId, held: false });
+    });
+  }
+
+  /** Calls the agent still owes a disposition for (their wrap-up cannot end before). */
+  pending(agentId: string): Promise<string[]> {
+    return this.d.store.pending(agentId);
+  }
+
+  private async releaseIfDone(agentId: string): Promise<void> {
+    if (!this.d.agentView(agentId)?.wrapHeld) return;
+    if ((await this.d.store.pending(agentId)).length === 0) this.d.feed({ type: 'wrap-up-hold', agentId, held: false });
+  }
+
+  private view(callId: string, agentId: string, queueId: string | undefined, work: CallWork): WorkView {
+    const list = this.dispositions(queueId);
+    return { callId, agentId, ...(queueId ? { queueId } : {}), work, ...(list ? { dispositions: list } : {}) };
+  }
+}
