@@ -4,6 +4,8 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import { agentStatus } from '../core/acd/agent.js';
 import type { Router } from '../core/acd/router.js';
@@ -76,13 +78,32 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   });
   // Registered before the routes, so `{ websocket: true }` routes are upgraded.
   await app.register(websocket);
+  // Before the routes too: the OpenAPI document is built from every route's schema as it is added.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Contact centre API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the administrator token, or an agent session (POST /api/sessions)' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // Every route, for the test that checks the document describes each one.
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+    // @fastify/websocket hides its routes from the document; the live events are part of the API.
+    if ((r as { websocket?: boolean }).websocket && r.schema) (r.schema as { hide?: boolean }).hide = false;
+  });
+  app.decorate('routeList', routes);
   app.decorateRequest('caller', null);
   const authDeps = { ...(d.token ? { token: d.token } : {}), session: (token: string) => d.sessions.agentOf(token) };
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/')) return;
     const url = new URL(req.url, 'http://localhost');
-    // Signing in checks its own credentials.
+    // Signing in checks its own credentials; the API's description is public.
     if (req.method === 'POST' && url.pathname === '/api/sessions') return;
+    if (url.pathname === '/api/openapi.json' || url.pathname === '/api/docs' || url.pathname.startsWith('/api/docs/')) return;
     const caller = await identify(url, req.headers.authorization, authDeps);
     if (!caller) return reply.code(401).send({ error: 'sign in: the bearer token, or an agent session (POST /api/sessions)' });
     if (caller.kind === 'agent' && !agentMayCall(caller.agentId, req.method, url)) return reply.code(403).send({ error: 'an agent may only use their own part of the API' });
@@ -95,6 +116,8 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     if (caller.kind !== 'agent') return reply.code(401).send({ error: 'sign in as an agent (POST /api/sessions)' });
     return { ...d.agentProfile(caller.agentId), ...d.router().agentView(caller.agentId, Date.now()), breakReasons: d.breakReasons() };
   });
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerSessions(app, d.sessions);
   registerLiveCalls(app, d.liveCalls);
@@ -280,7 +303,19 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   });
 
   // Live events for desks and wallboards: one JSON object per message.
-  app.get('/api/events', { websocket: true }, (socket, req) => {
+  app.get(
+    '/api/events',
+    {
+      websocket: true,
+      schema: {
+        description: 'A WebSocket of live events (agents\' statuses, calls\' steps), one JSON object per message; an agent session may only follow its own agent.',
+        querystring: {
+          type: 'object',
+          properties: { agent: { type: 'string', maxLength: 128 }, call: { type: 'string', maxLength: 128 }, token: { type: 'string', maxLength: 512 } },
+        },
+      },
+    },
+    (socket, req) => {
     const q = new URL(req.url, 'http://localhost').searchParams;
     const agent = q.get('agent');
     const call = q.get('call');
@@ -291,7 +326,8 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
       socket.send(JSON.stringify(e));
     });
     socket.on('close', unsubscribe);
-  });
+    },
+  );
 
   return app;
 }

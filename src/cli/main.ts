@@ -3,10 +3,12 @@
  * pbx — the daemon's command line.
  *   pbx run [--config DIR]          start the daemon
  *   pbx config check [DIR]          validate a configuration directory without starting
+ *   pbx config schema               print the JSON Schema of a configuration file (for editors)
  *   pbx drachtio-conf [DIR]         print drachtio-server's configuration file for the configured transports
  *   pbx backup FILE [--config DIR]  online backup of the database (safe while the daemon runs)
  */
 import { loadConfigDir, formatConfigError } from '../config/load.js';
+import { configFileSchema } from '../config/json-schema.js';
 import { drachtioConf } from '../sip/drachtio-conf.js';
 import { makeLogger, startDaemon } from '../app/daemon.js';
 import { backupSqlite } from '../store/backup.js';
@@ -23,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
   })();
   switch (verb) {
     case 'config': {
+      if (rest[0] === 'schema') {
+        console.log(JSON.stringify(configFileSchema(), null, 2));
+        return 0;
+      }
       if (rest[0] !== 'check') return usage();
       const dir = rest[1] ?? flagDir ?? DEFAULT_DIR;
       const r = await loadConfigDir(dir);
@@ -99,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function usage(): number {
-  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx drachtio-conf [DIR] | pbx backup FILE [--config DIR]');
+  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx config schema | pbx drachtio-conf [DIR] | pbx backup FILE [--config DIR]');
   return 2;
 }
 

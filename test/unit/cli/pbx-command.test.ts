@@ -39,3 +39,26 @@ t.test('npx pbx with an unknown verb prints the usage', async (t) => {
   t.not(r.code, 0);
   t.match(r.stderr + r.stdout, /pbx run/);
 });
+
+t.test('npx pbx config schema prints a JSON Schema each shipped file passes and a typo fails', async (t) => {
+  const r = await npx(['config', 'schema']);
+  t.equal(r.code, 0, r.stderr);
+  const schema = JSON.parse(r.stdout) as Record<string, unknown>;
+  t.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+  const { Ajv } = await import('ajv');
+  const { parse } = await import('yaml');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+  const files = readdirSync(path.join(repo, 'config')).filter((f) => f.endsWith('.yaml'));
+  t.ok(files.length >= 5);
+  for (const f of files) {
+    // ${VAR} references (daemon.yaml) are allowed where numbers and lists of values are.
+    const doc = parse(readFileSync(path.join(repo, 'config', f), 'utf8')) as unknown;
+    const ok = validate(doc);
+    t.ok(ok, `${f} passes (${JSON.stringify(validate.errors?.slice(0, 2))})`);
+  }
+  t.notOk(validate({ queues: { sales: { strategy: 'round-robin', wrapupSec: 5 } } }), 'an unknown field fails');
+  t.notOk(validate({ queues: { sales: { strategy: 'loudest' } } }), 'a value outside the list fails');
+  t.ok(validate({ daemon: { http: { port: '${HTTP_PORT:-8080}' } } }), 'an environment reference where a number goes');
+  t.notOk(validate({ daemon: { http: { port: 'eighty' } } }), 'but not any string');
+});
