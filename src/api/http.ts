@@ -22,6 +22,7 @@ import { registerSessions, type SessionDeps } from './sessions.js';
 import { registerLiveCalls, type LiveCallDeps } from './live-calls.js';
 import { registerCollaboration, type CollaborationDeps } from './collaboration.js';
 import { registerWork, type WorkApiDeps } from './work.js';
+import { registerReports, type ReportsApiDeps } from './reports.js';
 
 export interface Health {
   name: string;
@@ -57,6 +58,8 @@ export interface ApiDeps {
   collaboration: CollaborationDeps;
   /** Agents' dispositions, notes and tags on their calls (work.ts). */
   work: WorkApiDeps;
+  /** The call log, queue performance and agent activity (reports.ts). */
+  reports: ReportsApiDeps;
   /** Sources banned at the SIP door, and lifting a ban by hand. */
   security: { bans(): { source: string; untilMs: number }[]; unban(source: string): boolean };
 }
@@ -123,6 +126,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   registerLiveCalls(app, d.liveCalls);
   registerCollaboration(app, d.collaboration);
   registerWork(app, d.work);
+  registerReports(app, d.reports);
   await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {

@@ -34,6 +34,8 @@ import { registrarPolicy, tollPolicy } from './policy.js';
 import { TollGuard } from '../core/security/toll-guard.js';
 import { applyLibraryGuards } from './library-guards.js';
 import { WorkStore, toWork } from '../store/work.js';
+import { ReportStore } from '../store/reports.js';
+import { Reports } from './reports.js';
 
 export interface Daemon {
   config: () => Config;
@@ -240,6 +242,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
         (await workStore.forCall(callId)).map((r) => ({ agentId: r.agent_id, ...toWork(r), updatedAt: r.updated_at })),
       pending: (agentId) => centre!.work.pending(agentId),
     },
+    reports: { reports: new Reports(new ReportStore(db)), config: current, now: Date.now },
     security: { bans: () => gatekeeper.guard.bans(Date.now()), unban: (source) => gatekeeper.guard.unban(source, Date.now()) },
     health: () => {
       const deps = [

@@ -162,6 +162,7 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
     }),
   );
   if (!isValidTimeZone(e.timeZone)) at(['external', 'timeZone'], `unknown time zone "${e.timeZone}"`);
+  if (!isValidTimeZone(config.reports.timeZone)) at(['reports', 'timeZone'], `unknown time zone "${config.reports.timeZone}"`);
   const toll = patternsOk && isValidTimeZone(e.timeZone) ? new TollGuard(tollPolicy(config)) : undefined;
   const checkTarget = (path: string[], t: Target | undefined) => {
     if (!t) return;

@@ -313,6 +313,17 @@ export const RoutingSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** How the reports and the wallboard count. */
+export const ReportsSchema = Type.Object(
+  {
+    /** The site's days and hours (IANA zone): "today" on the wallboard, days and hours in reports. */
+    timeZone: Type.String({ default: 'UTC' }),
+    /** Service level: the share of calls answered within this many seconds of queueing. */
+    serviceLevelSec: Type.Number({ minimum: 1, maximum: 3600, default: 20 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     daemon: DaemonSchema,
@@ -327,6 +338,7 @@ export const ConfigSchema = Type.Object(
     trunks: Type.Record(Id, TrunkSchema, { default: {}, additionalProperties: false }),
     routing: RoutingSchema,
     external: ExternalSchema,
+    reports: ReportsSchema,
     /** IVR ("smart routing") flows by name; see src/config/ivr-schema.ts. */
     ivr: Type.Record(Id, IvrFlowSchema, { default: {}, additionalProperties: false }),
     /** Messages an agent can leave on a customer's voicemail ("voicemail drop"), by name. */
@@ -348,4 +360,4 @@ export type TransportConfig = Static<typeof TransportSchema>;
 /** Sections whose entries are merged by key across files. */
 export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr', 'voicemailDrops'] as const;
 /** Sections that one file owns whole. */
-export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external'] as const;
+export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external', 'reports'] as const;
