@@ -33,6 +33,7 @@ import { supervise, supervisedCalls, type SupervisedCall } from './calls/supervi
 import { legGone } from './calls/live-media.js';
 import { carryOut } from './calls/router-commands.js';
 import { WorkService } from './work.js';
+import { StatusLedger } from './status-ledger.js';
 import { WorkStore } from '../store/work.js';
 import { hrNow, type CallState, type CentreContext, type ContactCentreDeps, type Finish, type LiveEvent } from './calls/state.js';
 
@@ -52,6 +53,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   readonly now: () => number;
   /** Agents' dispositions, notes and tags on the calls they handled. */
   readonly work: WorkService;
+  /** Agents' time per status and day, and their wrap-up after each call (for the reports). */
+  readonly ledger: StatusLedger;
 
   /** Calls adopted after a restart, being watched (see restart-recovery.ts). */
   private readonly adoptedWatchers = new Set<AdoptedWatcher>();
@@ -66,6 +69,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   ) {
     super();
     this.now = d.now ?? Date.now;
+    this.ledger = new StatusLedger(d.db, d.calls, () => d.config().reports.timeZone, d.log.child({ component: 'ledger' }));
+    void this.ledger.load().catch((err: Error) => d.log.warn({ err: err.message }, 'agent statuses not loaded'));
     this.work = new WorkService({
       store: new WorkStore(d.db),
       calls: d.calls,
@@ -80,6 +85,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
       },
       now: () => this.now(),
       log: d.log.child({ component: 'work' }),
+      released: (agentId, callId) => this.ledger.released(agentId, callId),
     });
     this.router = snapshot ? Router.restore(routerPolicy(d.config()), snapshot, this.now()) : new Router(routerPolicy(d.config()), this.now());
     d.esl.on('channel-stats', (s) => {
@@ -270,7 +276,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
         continue;
       }
       this.d.log.info({ agentId: c.agentId, status: c.status, presence: c.presence, reason: c.reason }, 'agent status');
-      this.d.calls.agentState({ agent_id: c.agentId, at: this.now(), status: c.status, presence: c.presence, reason: c.reason ?? null });
+      this.ledger.change(c.agentId, c.status, c.presence, c.reason, this.now());
       // Persisted with the router's snapshot (scheduleSave below); metrics count statuses when scraped.
       this.emit('live', { kind: 'agent', agentId: c.agentId, status: c.status, presence: c.presence, ...(c.reason ? { reason: c.reason } : {}), at: this.now() });
     }

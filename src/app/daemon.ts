@@ -242,7 +242,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
         (await workStore.forCall(callId)).map((r) => ({ agentId: r.agent_id, ...toWork(r), updatedAt: r.updated_at })),
       pending: (agentId) => centre!.work.pending(agentId),
     },
-    reports: { reports: new Reports(new ReportStore(db)), config: current, now: Date.now },
+    reports: { reports: new Reports(new ReportStore(db), Date.now, () => centre!.ledger.open()), config: current, now: Date.now },
     security: { bans: () => gatekeeper.guard.bans(Date.now()), unban: (source) => gatekeeper.guard.unban(source, Date.now()) },
     health: () => {
       const deps = [

@@ -3,7 +3,7 @@
  * aggregation (src/core/reports), in the site's time zone.
  */
 import { stringify } from 'csv-stringify/sync';
-import { agentActivity, buckets, hourly, queuePerformance, wrapUpMatcher, type AgentDay, type HourFigures, type QueueFigures } from '../core/reports/reports.js';
+import { addTotals, agentDays, buckets, figures, hourFigures, nearestRank, NO_TOTALS, type AgentDay, type HourFigures, type QueueFigures } from '../core/reports/reports.js';
 import type { CallLogFilter, CallLogRow, ReportStore } from '../store/reports.js';
 
 export interface Range {
@@ -62,26 +62,40 @@ export class Reports {
   constructor(
     private readonly store: ReportStore,
     private readonly now: () => number = Date.now,
+    /** Statuses agents are in now, since when: their time so far counts too. */
+    private readonly open: () => { agentId: string; status: string; since: number }[] = () => [],
   ) {}
 
   async queues(r: Range, thresholdSec: number, queue?: string): Promise<{ queues: QueueFigures[]; hours: HourFigures[]; total: QueueFigures | undefined }> {
-    const [calls, changes] = await Promise.all([this.store.callFacts(r.from, r.to, queue), this.store.stateChanges(r.from, r.to + 3_600_000)]);
-    const wrapUp = wrapUpMatcher(changes, r.from, Math.min(r.to + 3_600_000, this.now()));
-    const queues = queuePerformance(calls, thresholdSec * 1000, wrapUp);
-    const all = queuePerformance(
-      calls.map((c) => ({ ...c, queueId: c.queueId ? '*' : null })),
-      thresholdSec * 1000,
-      wrapUp,
-    )[0];
-    const hours = r.to - r.from <= 7 * DAY ? hourly(calls, buckets(r.from, r.to, r.tz, 'hour'), thresholdSec * 1000) : [];
-    return { queues, hours, total: all && { ...all, queueId: 'all' } };
+    const threshold = thresholdSec * 1000;
+    const hourBuckets = r.to - r.from <= 7 * DAY ? buckets(r.from, r.to, r.tz, 'hour') : [];
+    const [totals, histograms, perHour] = await Promise.all([
+      this.store.queueTotals(r.from, r.to, threshold, queue),
+      this.store.waitHistogram(r.from, r.to, queue),
+      this.store.bucketTotals(hourBuckets, threshold, queue),
+    ]);
+    const p90 = async (q: string | undefined, hist: { bucket: number; n: number }[]) => {
+      const at = nearestRank(hist, 90);
+      return at ? this.store.waitAt(r.from, r.to, q, at.bucket, at.rankInBucket) : undefined;
+    };
+    const ids = [...totals.keys()].sort();
+    const queues = await Promise.all(ids.map(async (id) => figures(id, totals.get(id)!, await p90(id, histograms.get(id) ?? []))));
+    // All queues together: the sums add up; the percentile comes from the merged histogram.
+    let total: QueueFigures | undefined;
+    if (ids.length) {
+      const merged = new Map<number, number>();
+      for (const h of histograms.values()) for (const x of h) merged.set(x.bucket, (merged.get(x.bucket) ?? 0) + x.n);
+      const hist = [...merged].sort((a, b) => a[0] - b[0]).map(([bucket, n]) => ({ bucket, n }));
+      total = figures('all', ids.map((id) => totals.get(id)!).reduce(addTotals, NO_TOTALS), await p90(queue, hist));
+    }
+    return { queues, hours: hourBuckets.map((b, i) => hourFigures(b, perHour[i]!)), total };
   }
 
   async agents(r: Range, agent?: string): Promise<AgentDay[]> {
-    const [changes, calls, missed] = await Promise.all([this.store.stateChanges(r.from, r.to, agent), this.store.callFacts(r.from, r.to), this.store.missedOffers(r.from, r.to)]);
     const days = buckets(r.from, r.to, r.tz, 'day');
-    const rows = agentActivity(changes, agent ? calls.filter((c) => c.agentId === agent) : calls, agent ? missed.filter((m) => m.agentId === agent) : missed, days, this.now());
-    return rows;
+    const [stored, calls, missed] = await Promise.all([this.store.statusDays(days.map((d) => d.label), agent), this.store.agentCalls(days, agent), this.store.missedOffers(r.from, r.to)]);
+    const open = this.open().filter((o) => !agent || o.agentId === agent);
+    return agentDays(stored, open, calls, agent ? missed.filter((m) => m.agentId === agent) : missed, days, Math.min(this.now(), r.to), r.tz);
   }
 
   callLog(f: CallLogFilter): Promise<{ total: number; rows: CallLogRow[] }> {

@@ -20,6 +20,8 @@ export interface WorkDeps {
   liveCall(callId: string): { agentId?: string; queueId?: string } | undefined;
   now(): number;
   log: Logger;
+  /** Told of every release: the agent's wrap-up that follows belongs to this call. */
+  released?(agentId: string, callId: string): void;
 }
 
 export interface WorkView {
@@ -97,6 +99,7 @@ export class WorkService {
    * starts held; released again at once if the disposition came during the call.
    */
   onRelease(callId: string, agentId: string, queueId: string | undefined): void {
+    this.d.released?.(agentId, callId);
     const list = this.dispositions(queueId);
     if (!list?.required) return;
     this.d.feed({ type: 'wrap-up-hold', agentId, held: true });

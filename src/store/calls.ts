@@ -145,6 +145,28 @@ export class CallStore {
     this.enqueue('agent state', () => this.db.insertInto('agent_states').values(row).execute());
   }
 
+  /** Time an agent spent in a status on a local day, added to what is there. */
+  statusTime(agentId: string, day: string, status: string, ms: number): void {
+    this.enqueue('agent status time', () =>
+      this.db
+        .insertInto('agent_status_days')
+        .values({ agent_id: agentId, day, status, ms })
+        .onConflict((oc) => oc.columns(['agent_id', 'day', 'status']).doUpdateSet((eb) => ({ ms: eb('agent_status_days.ms', '+', eb.ref('excluded.ms')) })))
+        .execute(),
+    );
+  }
+
+  /** The wrap-up an agent did after a call, on their work on it. */
+  wrapUp(callId: string, agentId: string, ms: number, at: number): void {
+    this.enqueue('wrap-up time', () =>
+      this.db
+        .insertInto('call_work')
+        .values({ call_id: callId, agent_id: agentId, queue_id: null, disposition: null, notes: null, tags: null, required: 0, wrap_up_ms: ms, updated_at: at })
+        .onConflict((oc) => oc.columns(['call_id', 'agent_id']).doUpdateSet({ wrap_up_ms: ms }))
+        .execute(),
+    );
+  }
+
   /** The recordings' index: a file started, and its later changes (paused, done, failed, deleted). */
   recordingStarted(row: RecordingRow): void {
     this.enqueue('recording create', () => this.db.insertInto('recordings').values(row).execute());

@@ -121,7 +121,18 @@ export interface CallWorkTable {
   tags: string | null;
   /** 1: the queue requires a disposition and the agent's wrap-up waits for it. */
   required: number;
+  /** How long the agent's wrap-up after the call lasted. */
+  wrap_up_ms: number | null;
   updated_at: number;
+}
+
+/** Milliseconds an agent spent in a status on a local day (reports.timeZone), added to as each status ends. */
+export interface AgentStatusDayTable {
+  agent_id: string;
+  /** YYYY-MM-DD */
+  day: string;
+  status: string;
+  ms: number;
 }
 
 /** Every agent status change (presence and activity), for the agent activity report. */
@@ -137,6 +148,7 @@ export interface AgentStateTable {
 export interface Database {
   call_work: CallWorkTable;
   agent_states: AgentStateTable;
+  agent_status_days: AgentStatusDayTable;
   recordings: RecordingTable;
   agent_settings: AgentSettingsTable;
   sessions: SessionTable;

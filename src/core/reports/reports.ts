@@ -1,39 +1,21 @@
 /**
- * Reports from the call records and agents' state changes: pure aggregation
- * over rows the store selected (src/store/reports.ts), so every figure is
- * testable against a hand-computed data set, and the SQL stays simple and
- * portable (range and equality filters only).
+ * Reports: the pure part. The store (src/store/reports.ts) sums in SQL
+ * (portable GROUP BY and CASE over range and equality filters) and this
+ * module turns those sums into figures, finds percentiles from a histogram,
+ * and assembles agents' days, so every figure is testable against a
+ * hand-computed data set and a month of records is read in one pass.
  *
  * ```
- *   calls rows ----------> queuePerformance   offered, answered, abandoned, SL, waits, handle time
- *        \--------------> hourly             the same per local hour (charts)
- *   agent_states rows ---> agentActivity      per agent per local day: time in each state,
- *   calls rows ---------/                     calls, talk, hold, wrap-up, missed offers
+ *   calls (GROUP BY queue | local hour) ---> Totals ---> figures()        offered, answered, abandoned, SL, waits, handle
+ *   waits (GROUP BY queue, second) -------> histogram -> nearestRank()     p90 wait (exact: the bucket is read back)
+ *   agent_status_days + open statuses ----\
+ *   calls (GROUP BY agent, local day) ------> agentDays()                  time in each state, calls, talk, hold, wrap-up, missed
+ *   missed offers -------------------------/
+ *   a status that ends -> splitByDay() -> agent_status_days (the app adds to it as it goes)
  * ```
  * Days and hours are the site's local ones (a time zone), so a day that
  * changes to or from summer time has 23 or 25 hours.
  */
-
-export interface CallFacts {
-  id: string;
-  queueId: string | null;
-  agentId: string | null;
-  arrivedAt: number;
-  queuedAt: number | null;
-  agentAnsweredAt: number | null;
-  endedAt: number | null;
-  waitMs: number | null;
-  talkMs: number | null;
-  holdMs: number | null;
-  /** answered | abandoned | overflow | voicemail | failed | ... */
-  outcome: string | null;
-}
-
-export interface StateChange {
-  agentId: string;
-  at: number;
-  status: string;
-}
 
 export interface Bucket {
   start: number;
@@ -110,7 +92,21 @@ export function percentile(values: number[], p: number): number | undefined {
   return sorted[rank - 1];
 }
 
-const mean = (xs: number[]) => (xs.length ? Math.round(xs.reduce((a, b) => a + b, 0) / xs.length) : undefined);
+/** Sums over a set of calls that waited in a queue (one queue, one hour, or all). */
+export interface Totals {
+  offered: number;
+  answered: number;
+  abandoned: number;
+  /** Answered within the service-level threshold. */
+  within: number;
+  /** Abandoned after the threshold (they count against the service level; earlier ones do not). */
+  lateAbandons: number;
+  waitSum: number;
+  talkSum: number;
+  holdSum: number;
+  /** Talk (with hold) plus the handling agent's wrap-up after the call. */
+  handleSum: number;
+}
 
 export interface QueueFigures {
   queueId: string;
@@ -119,65 +115,69 @@ export interface QueueFigures {
   abandoned: number;
   /** Left through a limit (overflow), to voicemail, or failed. */
   other: number;
-  /** Answered within the threshold / (answered + abandoned after the threshold), in %; undefined with neither. */
-  serviceLevelPct?: number;
   answeredWithinThreshold: number;
+  /** Answered within the threshold / (answered + abandoned after it), in %; undefined with neither. */
+  serviceLevelPct?: number;
+  /** Over answered and abandoned calls. */
   avgWaitMs?: number;
   p90WaitMs?: number;
   avgTalkMs?: number;
   avgHoldMs?: number;
-  /** Talk (with hold) plus the agent's wrap-up after the call. */
   avgHandleMs?: number;
   abandonRatePct?: number;
 }
 
-/**
- * Queue performance. Service level counts a call abandoned before the threshold as neither
- * good nor bad (the caller gave up before the promise applied); answered within it is good.
- * `wrapUpMsOf(call)`: the agent's wrap-up after the call, measured from their state changes.
- */
-export function queuePerformance(calls: CallFacts[], thresholdMs: number, wrapUpMsOf: (c: CallFacts) => number = () => 0): QueueFigures[] {
-  const byQueue = new Map<string, CallFacts[]>();
-  for (const c of calls) {
-    if (!c.queueId || c.queuedAt === null) continue;
-    let xs = byQueue.get(c.queueId);
-    if (!xs) byQueue.set(c.queueId, (xs = []));
-    xs.push(c);
-  }
-  return [...byQueue.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([queueId, xs]) => figures(queueId, xs, thresholdMs, wrapUpMsOf));
-}
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const avg = (sum: number, n: number) => (n > 0 ? Math.round(sum / n) : undefined);
 
-function figures(queueId: string, xs: CallFacts[], thresholdMs: number, wrapUpMsOf: (c: CallFacts) => number): QueueFigures {
-  const answered = xs.filter((c) => c.agentAnsweredAt !== null);
-  const abandoned = xs.filter((c) => c.agentAnsweredAt === null && c.outcome === 'abandoned');
-  const waitOf = (c: CallFacts) => c.waitMs ?? Math.max(0, (c.agentAnsweredAt ?? c.endedAt ?? c.queuedAt!) - c.queuedAt!);
-  const within = answered.filter((c) => waitOf(c) <= thresholdMs).length;
-  const lateAbandons = abandoned.filter((c) => waitOf(c) > thresholdMs).length;
-  const slBase = answered.length + lateAbandons;
-  const waits = xs.filter((c) => c.agentAnsweredAt !== null || c.outcome === 'abandoned').map(waitOf);
-  const talks = answered.map((c) => c.talkMs ?? 0);
-  const f: QueueFigures = {
-    queueId,
-    offered: xs.length,
-    answered: answered.length,
-    abandoned: abandoned.length,
-    other: xs.length - answered.length - abandoned.length,
-    answeredWithinThreshold: within,
-  };
+/** Figures from the sums. A caller who gave up before the threshold counts neither way in the service level. */
+export function figures(queueId: string, t: Totals, p90WaitMs?: number): QueueFigures {
+  const f: QueueFigures = { queueId, offered: t.offered, answered: t.answered, abandoned: t.abandoned, other: t.offered - t.answered - t.abandoned, answeredWithinThreshold: t.within };
   const set = <K extends keyof QueueFigures>(k: K, v: QueueFigures[K] | undefined) => {
     if (v !== undefined) f[k] = v;
   };
-  set('serviceLevelPct', slBase ? round1((100 * within) / slBase) : undefined);
-  set('avgWaitMs', mean(waits));
-  set('p90WaitMs', percentile(waits, 90));
-  set('avgTalkMs', mean(talks));
-  set('avgHoldMs', mean(answered.map((c) => c.holdMs ?? 0)));
-  set('avgHandleMs', mean(answered.map((c) => (c.talkMs ?? 0) + wrapUpMsOf(c))));
-  set('abandonRatePct', xs.length ? round1((100 * abandoned.length) / xs.length) : undefined);
+  const slBase = t.answered + t.lateAbandons;
+  set('serviceLevelPct', slBase ? round1((100 * t.within) / slBase) : undefined);
+  set('avgWaitMs', avg(t.waitSum, t.answered + t.abandoned));
+  set('p90WaitMs', p90WaitMs);
+  set('avgTalkMs', avg(t.talkSum, t.answered));
+  set('avgHoldMs', avg(t.holdSum, t.answered));
+  set('avgHandleMs', avg(t.handleSum, t.answered));
+  set('abandonRatePct', t.offered ? round1((100 * t.abandoned) / t.offered) : undefined);
   return f;
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
+export function addTotals(a: Totals, b: Totals): Totals {
+  return {
+    offered: a.offered + b.offered,
+    answered: a.answered + b.answered,
+    abandoned: a.abandoned + b.abandoned,
+    within: a.within + b.within,
+    lateAbandons: a.lateAbandons + b.lateAbandons,
+    waitSum: a.waitSum + b.waitSum,
+    talkSum: a.talkSum + b.talkSum,
+    holdSum: a.holdSum + b.holdSum,
+    handleSum: a.handleSum + b.handleSum,
+  };
+}
+
+export const NO_TOTALS: Totals = { offered: 0, answered: 0, abandoned: 0, within: 0, lateAbandons: 0, waitSum: 0, talkSum: 0, holdSum: 0, handleSum: 0 };
+
+/**
+ * Where the nearest-rank p-th percentile lies in a histogram of counts per bucket (sorted by
+ * bucket): the bucket, and the rank within it (1-based), to read that one value back.
+ */
+export function nearestRank(histogram: { bucket: number; n: number }[], p: number): { bucket: number; rankInBucket: number } | undefined {
+  const total = histogram.reduce((a, h) => a + h.n, 0);
+  if (total === 0) return undefined;
+  const rank = Math.max(1, Math.ceil((p / 100) * total));
+  let seen = 0;
+  for (const h of histogram) {
+    if (seen + h.n >= rank) return { bucket: h.bucket, rankInBucket: rank - seen };
+    seen += h.n;
+  }
+  return undefined;
+}
 
 export interface HourFigures {
   label: string;
@@ -188,18 +188,15 @@ export interface HourFigures {
   serviceLevelPct?: number;
 }
 
-/** Calls per local hour and the service level of each hour (for the charts), all queues or one. */
-export function hourly(calls: CallFacts[], bs: Bucket[], thresholdMs: number): HourFigures[] {
-  const per = bs.map(() => [] as CallFacts[]);
-  for (const c of calls) {
-    if (c.queuedAt === null) continue;
-    const i = bucketOf(bs, c.arrivedAt);
-    if (i >= 0) per[i]!.push(c);
-  }
-  return bs.map((b, i) => {
-    const f = figures('', per[i]!, thresholdMs, () => 0);
-    return { label: b.label, start: b.start, offered: f.offered, answered: f.answered, abandoned: f.abandoned, ...(f.serviceLevelPct !== undefined ? { serviceLevelPct: f.serviceLevelPct } : {}) };
-  });
+export function hourFigures(b: Bucket, t: Totals): HourFigures {
+  const f = figures('', t);
+  return { label: b.label, start: b.start, offered: f.offered, answered: f.answered, abandoned: f.abandoned, ...(f.serviceLevelPct !== undefined ? { serviceLevelPct: f.serviceLevelPct } : {}) };
+}
+
+/** An interval cut at the local midnights it crosses: milliseconds per local day. */
+export function splitByDay(start: number, end: number, tz: string): { day: string; ms: number }[] {
+  if (end <= start) return [];
+  return buckets(start, end, tz, 'day').map((b) => ({ day: b.label, ms: b.end - b.start }));
 }
 
 export interface AgentDay {
@@ -215,90 +212,45 @@ export interface AgentDay {
 }
 
 /**
- * Intervals of each status from an agent's state changes (sorted by time), clipped to
- * [from, to). `before`: the agent's last change before `from` (its status at the start).
+ * Agents' days from the stored time per status, the statuses still open (added up to `now`),
+ * the calls per agent and day, and missed offers. Only days in `days` appear.
  */
-export function statusIntervals(changes: StateChange[], before: StateChange | undefined, from: number, to: number): { status: string; start: number; end: number }[] {
-  const out: { status: string; start: number; end: number }[] = [];
-  let status = before?.status;
-  let since = from;
-  for (const c of changes) {
-    if (c.at >= to) break;
-    if (c.at < from) {
-      status = c.status;
-      continue;
-    }
-    if (status !== undefined && c.at > since) out.push({ status, start: since, end: c.at });
-    status = c.status;
-    since = c.at;
-  }
-  if (status !== undefined && to > since) out.push({ status, start: since, end: to });
-  return out;
-}
-
-/** Agent activity per local day: states from their changes, calls from the records, missed offers counted. */
-export function agentActivity(
-  changes: Map<string, { before?: StateChange; changes: StateChange[] }>,
-  calls: CallFacts[],
+export function agentDays(
+  stored: { agentId: string; day: string; status: string; ms: number }[],
+  open: { agentId: string; status: string; since: number }[],
+  calls: { agentId: string; day: string; calls: number; talkMs: number; holdMs: number }[],
   missed: { agentId: string; at: number }[],
   days: Bucket[],
   now: number,
+  tz: string,
 ): AgentDay[] {
+  const inRange = new Set(days.map((d) => d.label));
   const rows = new Map<string, AgentDay>();
-  const row = (agentId: string, i: number): AgentDay => {
-    const k = `${agentId}\u0000${i}`;
+  const row = (agentId: string, day: string): AgentDay => {
+    const k = `${agentId}\u0000${day}`;
     let r = rows.get(k);
-    if (!r) rows.set(k, (r = { agentId, day: days[i]!.label, statusMs: {}, calls: 0, talkMs: 0, holdMs: 0, wrapUpMs: 0, missedOffers: 0 }));
+    if (!r) rows.set(k, (r = { agentId, day, statusMs: {}, calls: 0, talkMs: 0, holdMs: 0, wrapUpMs: 0, missedOffers: 0 }));
     return r;
   };
-  const from = days[0]?.start ?? 0;
-  const to = Math.min(days.at(-1)?.end ?? 0, now);
-  for (const [agentId, s] of changes) {
-    for (const iv of statusIntervals(s.changes, s.before, from, to)) {
-      // An interval may span days: split at each boundary.
-      for (let i = Math.max(0, bucketOf(days, iv.start)); i < days.length && days[i]!.start < iv.end; i++) {
-        const ms = Math.min(iv.end, days[i]!.end) - Math.max(iv.start, days[i]!.start);
-        if (ms <= 0) continue;
-        const r = row(agentId, i);
-        r.statusMs[iv.status] = (r.statusMs[iv.status] ?? 0) + ms;
-        if (iv.status === 'wrap-up') r.wrapUpMs += ms;
-      }
-    }
-  }
+  const addStatus = (agentId: string, day: string, status: string, ms: number) => {
+    if (!inRange.has(day) || ms <= 0) return;
+    const r = row(agentId, day);
+    r.statusMs[status] = (r.statusMs[status] ?? 0) + ms;
+    if (status === 'wrap-up') r.wrapUpMs += ms;
+  };
+  for (const s of stored) addStatus(s.agentId, s.day, s.status, s.ms);
+  const from = days[0]?.start ?? now;
+  for (const o of open) for (const part of splitByDay(Math.max(o.since, from), now, tz)) addStatus(o.agentId, part.day, o.status, part.ms);
   for (const c of calls) {
-    if (!c.agentId || c.agentAnsweredAt === null) continue;
-    const i = bucketOf(days, c.agentAnsweredAt);
-    if (i < 0) continue;
-    const r = row(c.agentId, i);
-    r.calls++;
-    r.talkMs += c.talkMs ?? 0;
-    r.holdMs += c.holdMs ?? 0;
+    if (!inRange.has(c.day)) continue;
+    const r = row(c.agentId, c.day);
+    r.calls += c.calls;
+    r.talkMs += c.talkMs;
+    r.holdMs += c.holdMs;
   }
   for (const m of missed) {
     const i = bucketOf(days, m.at);
-    if (i >= 0) row(m.agentId, i).missedOffers++;
+    if (i >= 0) row(m.agentId, days[i]!.label).missedOffers++;
   }
   return [...rows.values()].sort((a, b) => a.day.localeCompare(b.day) || a.agentId.localeCompare(b.agentId));
-}
-
-/**
- * The wrap-up each agent did after each call: the wrap-up interval that starts within 5 s
- * of the call's end, for the handle time. Sorted intervals per agent, matched by binary search.
- */
-export function wrapUpMatcher(changes: Map<string, { before?: StateChange; changes: StateChange[] }>, from: number, to: number): (c: CallFacts) => number {
-  const byAgent = new Map<string, { start: number; end: number }[]>();
-  for (const [agentId, s] of changes) byAgent.set(agentId, statusIntervals(s.changes, s.before, from, to).filter((i) => i.status === 'wrap-up'));
-  return (c) => {
-    const ivs = c.agentId ? byAgent.get(c.agentId) : undefined;
-    if (!ivs || c.endedAt === null) return 0;
-    let lo = 0;
-    let hi = ivs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ivs[mid]!.start < c.endedAt - 5_000) lo = mid + 1;
-      else hi = mid;
-    }
-    const iv = ivs[lo];
-    return iv && iv.start <= c.endedAt + 5_000 ? iv.end - iv.start : 0;
-  };
 }

@@ -6,7 +6,10 @@
  */
 import Fastify from 'fastify';
 import t from 'tap';
-import { buckets, percentile, statusIntervals } from '../../../src/core/reports/reports.js';
+import pino from 'pino';
+import { buckets, nearestRank, percentile, splitByDay } from '../../../src/core/reports/reports.js';
+import { StatusLedger } from '../../../src/app/status-ledger.js';
+import { CallStore } from '../../../src/store/calls.js';
 import { parseRange, Reports } from '../../../src/app/reports.js';
 import { registerReports } from '../../../src/api/reports.js';
 import { parseConfigTexts } from '../../../src/config/load.js';
@@ -31,13 +34,15 @@ t.test('local days and hours: 23 and 25 hour days at the summer-time changes; ra
   t.equal(percentile([5, 1, 4, 2, 3], 90), 5);
   t.equal(percentile([5, 1, 4, 2, 3], 50), 3);
   t.equal(percentile([], 90), undefined);
-  t.same(statusIntervals([{ agentId: 'a', at: 10, status: 'ready' }], { agentId: 'a', at: 0, status: 'offline' }, 5, 20), [
-    { status: 'offline', start: 5, end: 10 },
-    { status: 'ready', start: 10, end: 20 },
-  ]);
+  t.same(splitByDay(DAY0 - 2 * H, DAY0 + 1 * H, 'UTC'), [
+    { day: '2026-11-01', ms: 2 * H },
+    { day: '2026-11-02', ms: 1 * H },
+  ], 'a status across midnight is cut there');
+  t.same(nearestRank([{ bucket: 3, n: 2 }, { bucket: 7, n: 2 }, { bucket: 9, n: 1 }], 90), { bucket: 9, rankInBucket: 1 });
+  t.same(nearestRank([{ bucket: 3, n: 2 }, { bucket: 7, n: 2 }, { bucket: 9, n: 1 }], 50), { bucket: 7, rankInBucket: 1 });
 });
 
-async function dataSet(): Promise<Db> {
+async function dataSet(): Promise<{ db: Db; ledger: StatusLedger }> {
   const db = openSqlite(':memory:');
   await migrate(db);
   const q = DAY0 + 9 * H; // 09:00
@@ -75,24 +80,29 @@ async function dataSet(): Promise<Db> {
       { call_id: 'c2', agent_id: 'a2', queue_id: 'support', disposition: 'callback', notes: null, tags: null, required: 1, updated_at: q },
     ])
     .execute();
-  const st = (agent_id: string, at: number, status: string) => ({ agent_id, at, status, presence: status === 'offline' || status === 'break' ? status : 'ready', reason: null });
-  await db
-    .insertInto('agent_states')
-    .values([
-      st('a1', DAY0 - 2 * H, 'ready'), // since 22:00 the day before
-      st('a1', DAY0 + 1 * H, 'offline'), // 01:00: an hour of ready after midnight
-      st('a1', q - 10 * S, 'ready'),
-      st('a1', q + 10 * S, 'on-call'),
-      st('a1', q + 70 * S, 'wrap-up'),
-      st('a1', q + 100 * S, 'ready'),
-      st('a1', DAY0 + 12 * H, 'break'),
-      st('a1', DAY0 + 13 * H, 'ready'),
-      st('a1', DAY0 + 17 * H, 'offline'),
-      st('a2', q + 1030 * S, 'on-call'),
-      st('a2', q + 1150 * S, 'wrap-up'),
-      st('a2', q + 1160 * S, 'ready'),
-    ])
-    .execute();
+  // Agents' statuses go through the ledger, as the centre feeds it.
+  const calls = new CallStore(db, pino({ level: 'silent' }));
+  const ledger = new StatusLedger(db, calls, () => 'UTC', pino({ level: 'silent' }));
+  const st = (agent: string, at: number, status: string, afterCall?: string) => {
+    if (afterCall) ledger.released(agent, afterCall);
+    ledger.change(agent, status, status === 'offline' || status === 'break' ? status : 'ready', undefined, at);
+  };
+  const changes: [string, number, string, string?][] = [
+    ['a1', DAY0 - 2 * H, 'ready'], // since 22:00 the day before
+    ['a1', DAY0 + 1 * H, 'offline'], // 01:00: an hour of ready after midnight
+    ['a1', q - 10 * S, 'ready'],
+    ['a1', q + 10 * S, 'on-call'],
+    ['a1', q + 70 * S, 'wrap-up', 'c1'],
+    ['a1', q + 100 * S, 'ready'],
+    ['a2', q + 1030 * S, 'on-call'],
+    ['a2', q + 1150 * S, 'wrap-up', 'c2'],
+    ['a2', q + 1160 * S, 'ready'],
+    ['a1', DAY0 + 12 * H, 'break'],
+    ['a1', DAY0 + 13 * H, 'ready'],
+    ['a1', DAY0 + 17 * H, 'offline'],
+  ];
+  for (const [agent, at, status, after] of changes) st(agent, at, status, after);
+  await calls.flush();
   await db
     .insertInto('call_events')
     .values([
@@ -101,13 +111,13 @@ async function dataSet(): Promise<Db> {
       { call_id: 'c4', at: q + 3001 * S, type: 'offer-failed', data: JSON.stringify({ agentId: 'a2', reason: 'declined' }) },
     ])
     .execute();
-  return db;
+  return { db, ledger };
 }
 
 t.test('queue performance, by hand', async (t) => {
-  const db = await dataSet();
+  const { db, ledger } = await dataSet();
   t.teardown(() => db.destroy());
-  const reports = new Reports(new ReportStore(db), () => DAY0 + 20 * H);
+  const reports = new Reports(new ReportStore(db), () => DAY0 + 20 * H, () => ledger.open());
   const r = await reports.queues({ from: DAY0, to: DAY0 + 24 * H, tz: 'UTC' }, 20);
   const support = r.queues.find((x) => x.queueId === 'support')!;
   // Answered: c1 (10 s), c2 (30 s). Abandoned: c3 (5 s, before the 20 s: neither good nor bad), c4 (40 s). c5 overflowed.
@@ -141,9 +151,10 @@ t.test('queue performance, by hand', async (t) => {
 });
 
 t.test('agent activity per day, by hand', async (t) => {
-  const db = await dataSet();
+  const { db, ledger } = await dataSet();
   t.teardown(() => db.destroy());
-  const reports = new Reports(new ReportStore(db), () => DAY0 + 48 * H);
+  // Two days later: a1's offline since 17:00 is still open, and counts to midnight.
+  const reports = new Reports(new ReportStore(db), () => DAY0 + 48 * H, () => ledger.open());
   const rows = await reports.agents({ from: DAY0, to: DAY0 + 24 * H, tz: 'UTC' });
   const a1 = rows.find((r) => r.agentId === 'a1')!;
   t.same(a1.statusMs, {
@@ -161,7 +172,7 @@ t.test('agent activity per day, by hand', async (t) => {
 });
 
 t.test('the call log: filters, the agent\'s disposition, CSV; a supervisor sees their queues only', async (t) => {
-  const db = await dataSet();
+  const { db } = await dataSet();
   t.teardown(() => db.destroy());
   const parsed = parseConfigTexts([
     {
