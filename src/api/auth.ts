@@ -12,13 +12,23 @@
  *   `/api/agents/<their id>/...`, the queue overviews, the live events
  *   filtered to them, and the controls and recordings of their own calls. Browsers cannot set headers on a WebSocket, so the
  *   token may also come as `?token=`.
+ * - A supervisor is an agent with queues to supervise (`supervises`): the
+ *   reports and the wallboard of those queues, their live calls.
+ * - The wallboard token (`daemon.http.wallboardToken`) opens the wallboard
+ *   only, read-only, for a screen on the wall.
  */
+/** Whether a wall screen's token may call this (the wallboard and its stream, nothing else). */
+export function wallboardMayCall(method: string, u: URL): boolean {
+  return method === 'GET' && (u.pathname === '/api/wallboard' || u.pathname === '/api/wallboard/stream');
+}
 import { sameSecret } from '../sip/digest.js';
 
-export type Caller = { kind: 'admin' } | { kind: 'agent'; agentId: string };
+export type Caller = { kind: 'admin' } | { kind: 'agent'; agentId: string } | { kind: 'wallboard' };
 
 export interface AuthDeps {
   token?: string;
+  /** Opens the wallboard only (a wall screen). */
+  wallboardToken?: string;
   /** The agent a valid session token belongs to, if any. */
   session(token: string): Promise<string | undefined>;
 }
@@ -36,6 +46,7 @@ export function basicCredentials(header: string | undefined): { username: string
 export async function identify(url: URL, authorization: string | undefined, d: AuthDeps): Promise<Caller | undefined> {
   const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : url.searchParams.get('token');
   if (d.token && bearer && sameSecret(bearer, d.token)) return { kind: 'admin' };
+  if (d.wallboardToken && bearer && sameSecret(bearer, d.wallboardToken)) return { kind: 'wallboard' };
   const agentId = bearer ? await d.session(bearer) : undefined;
   if (agentId) return { kind: 'agent', agentId };
   return d.token ? undefined : { kind: 'admin' };

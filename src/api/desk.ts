@@ -37,7 +37,12 @@ export async function registerDesk(app: FastifyInstance, settings: () => DeskSet
   // The desk's UI library, served as the browser imports it (see index.html's import map).
   await app.register(fastifyStatic, { root: packageDir('preact', 1), prefix: '/desk/vendor/preact/', decorateReply: false });
   await app.register(fastifyStatic, { root: packageDir('htm', 1), prefix: '/desk/vendor/htm/', decorateReply: false });
+  // The reports' charts.
+  await app.register(fastifyStatic, { root: packageDir('uplot', 1), prefix: '/desk/vendor/uplot/', decorateReply: false });
   app.get('/desk', async (_req, reply) => reply.redirect('/desk/'));
+  // The supervisors' pages, beside the desk (same UI library and sign-in).
+  app.get('/wallboard', async (req, reply) => reply.redirect(`/desk/wallboard.html${req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''}`));
+  app.get('/reports', async (_req, reply) => reply.redirect('/desk/reports.html'));
   app.get('/desk/settings.json', async () => settings());
 }
 

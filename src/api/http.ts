@@ -16,13 +16,14 @@ import type { OriginateRequest } from '../app/outbound.js';
 import type { LiveEvent } from '../app/contact-centre.js';
 import type { Presence, RouterEvent } from '../core/acd/types.js';
 import { parseContactsCsv, type ContactRow } from '../store/contacts.js';
-import { agentMayCall, identify, type Caller } from './auth.js';
+import { agentMayCall, identify, wallboardMayCall, type Caller } from './auth.js';
 import { registerDesk, type DeskSettings } from './desk.js';
 import { registerSessions, type SessionDeps } from './sessions.js';
 import { registerLiveCalls, type LiveCallDeps } from './live-calls.js';
 import { registerCollaboration, type CollaborationDeps } from './collaboration.js';
 import { registerWork, type WorkApiDeps } from './work.js';
 import { registerReports, type ReportsApiDeps } from './reports.js';
+import { registerWallboard, type WallboardDeps } from './wallboard.js';
 
 export interface Health {
   name: string;
@@ -47,6 +48,8 @@ export interface ApiDeps {
   contacts: { import(rows: ContactRow[]): Promise<number>; nameOf(number: string): Promise<string | undefined> };
   /** When set, /api requires `Authorization: Bearer <token>` (or an agent's own credentials, see auth.ts). */
   token?: string;
+  /** Opens the wallboard only (daemon.http.wallboardToken). */
+  wallboardToken?: string;
   /** Desk sign-in: SIP credentials in, a session out; the agent a session token belongs to. */
   sessions: SessionDeps & { agentOf(token: string): Promise<string | undefined> };
   /** Certificate and key: HTTPS with Strict-Transport-Security. */
@@ -60,6 +63,8 @@ export interface ApiDeps {
   work: WorkApiDeps;
   /** The call log, queue performance and agent activity (reports.ts). */
   reports: ReportsApiDeps;
+  /** The supervisors' wallboard (wallboard.ts). */
+  wallboard: WallboardDeps;
   /** Sources banned at the SIP door, and lifting a ban by hand. */
   security: { bans(): { source: string; untilMs: number }[]; unban(source: string): boolean };
 }
@@ -100,7 +105,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   });
   app.decorate('routeList', routes);
   app.decorateRequest('caller', null);
-  const authDeps = { ...(d.token ? { token: d.token } : {}), session: (token: string) => d.sessions.agentOf(token) };
+  const authDeps = { ...(d.token ? { token: d.token } : {}), ...(d.wallboardToken ? { wallboardToken: d.wallboardToken } : {}), session: (token: string) => d.sessions.agentOf(token) };
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/')) return;
     const url = new URL(req.url, 'http://localhost');
@@ -110,6 +115,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     const caller = await identify(url, req.headers.authorization, authDeps);
     if (!caller) return reply.code(401).send({ error: 'sign in: the bearer token, or an agent session (POST /api/sessions)' });
     if (caller.kind === 'agent' && !agentMayCall(caller.agentId, req.method, url)) return reply.code(403).send({ error: 'an agent may only use their own part of the API' });
+    if (caller.kind === 'wallboard' && !wallboardMayCall(req.method, url)) return reply.code(403).send({ error: 'the wallboard token opens the wallboard only' });
     (req as unknown as { caller: Caller }).caller = caller;
   });
 
@@ -127,6 +133,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   registerCollaboration(app, d.collaboration);
   registerWork(app, d.work);
   registerReports(app, d.reports);
+  registerWallboard(app, d.wallboard);
   await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {

@@ -20,6 +20,7 @@ const range = { from: { type: 'string', maxLength: 40 }, to: { type: 'string', m
 /** What the caller may see: everything (undefined), or these queues and agents. */
 export function scopeOf(caller: Caller, config: Config): { queues: Set<string>; agents: Set<string> } | undefined | 'none' {
   if (caller.kind === 'admin') return undefined;
+  if (caller.kind === 'wallboard') return 'none';
   const supervised = config.agents[caller.agentId]?.supervises ?? [];
   if (supervised.length === 0) return 'none';
   const agents = new Set<string>();

@@ -187,6 +187,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   reloader.start();
 
   const workStore = new WorkStore(db);
+  const reports = new Reports(new ReportStore(db), Date.now, () => centre!.ledger.open());
   const signIn = new SignIn(new SessionStore(db), current, log.child({ component: 'sign-in' }));
   const api = await buildApi({
     log,
@@ -242,7 +243,20 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
         (await workStore.forCall(callId)).map((r) => ({ agentId: r.agent_id, ...toWork(r), updatedAt: r.updated_at })),
       pending: (agentId) => centre!.work.pending(agentId),
     },
-    reports: { reports: new Reports(new ReportStore(db), Date.now, () => centre!.ledger.open()), config: current, now: Date.now },
+    reports: { reports, config: current, now: Date.now },
+    wallboard: {
+      router: () => centre!.router,
+      reports,
+      config: current,
+      statuses: () => centre!.ledger.open(),
+      subscribe: (listener) => {
+        centre!.on('live', listener);
+        return () => centre!.off('live', listener);
+      },
+      settle: () => calls.flush(2_000),
+      now: Date.now,
+    },
+    ...(config.daemon.http.wallboardToken ? { wallboardToken: config.daemon.http.wallboardToken } : {}),
     security: { bans: () => gatekeeper.guard.bans(Date.now()), unban: (source) => gatekeeper.guard.unban(source, Date.now()) },
     health: () => {
       const deps = [

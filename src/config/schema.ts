@@ -20,6 +20,8 @@ export const DaemonSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         /** When set, /api/* requires `Authorization: Bearer <token>` (or ?token= for WebSockets). */
         token: Type.Optional(Type.String({ minLength: 16 })),
+        /** A token that opens the wallboard only, read-only, for a wall screen: /desk/wallboard.html?token=... */
+        wallboardToken: Type.Optional(Type.String({ minLength: 16 })),
         /** How long an agent's desk session lasts after signing in. */
         sessionHours: Type.Number({ minimum: 0.01, maximum: 24 * 30, default: 12 }),
         /** Serve the API and the desk over HTTPS (browsers allow the microphone only on https or localhost); adds Strict-Transport-Security. */

@@ -1,0 +1,28 @@
+// @ts-check
+// Signing in on the supervisors' pages: the same session as the desk (SIP
+// credentials in, a session token out), or a wall screen's read-only token
+// from the address (?token=...).
+import { api, openSession, session } from '../lib/api.js';
+
+const KEY = 'board.session';
+
+/** A token from the address (a wall screen) or one kept from an earlier sign-in in this tab. */
+export function resumeSession() {
+  const fromUrl = new URLSearchParams(location.search).get('token');
+  const kept = sessionStorage.getItem(KEY);
+  if (fromUrl) session.token = fromUrl;
+  else if (kept) session.token = kept;
+  return { token: session.token, readOnly: !!fromUrl };
+}
+
+/** @param {string} username @param {string} password */
+export async function signIn(username, password) {
+  await openSession(username, password);
+  sessionStorage.setItem(KEY, session.token);
+  return api('GET', '/api/me');
+}
+
+export function forget() {
+  sessionStorage.removeItem(KEY);
+  session.token = '';
+}
