@@ -63,7 +63,7 @@ export function agentMayCall(agentId: string, method: string, u: URL): boolean {
   if (/^\/api\/calls\/[^/]+\/(hold|resume|mute|unmute|hangup|dtmf|recording|voicemail-drop|transfer|live|recordings|consult|swap|complete|cancel|merge|monitor|unmonitor|work|work\/all)$/.test(p)) return true;
   if (method === 'GET' && p === '/api/supervision') return true;
   // Reports and the wallboard: the handlers limit a supervisor to their queues, and refuse other agents.
-  if (method === 'GET' && (p.startsWith('/api/reports/') || p === '/api/wallboard')) return true;
+  if (method === 'GET' && (p.startsWith('/api/reports/') || p === '/api/wallboard' || p === '/api/wallboard/stream')) return true;
   if (method === 'GET' && (/^\/api\/recordings\/[^/]+$/.test(p) || p === '/api/voicemail-drops')) return true;
   const own = `/api/agents/${encodeURIComponent(agentId)}`;
   return p === own || p.startsWith(`${own}/`);

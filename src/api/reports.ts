@@ -76,9 +76,9 @@ export function registerReports(app: FastifyInstance, d: ReportsApiDeps): void {
       if (!p) return reply;
       const q = req.query;
       if (refuseOutside(reply, p.scope, q.queue, q.agent)) return reply;
-      if (p.scope && !q.queue) return reply.code(400).send({ error: 'queue: name one of the queues you supervise', field: 'queue' });
       const csv = q.format === 'csv';
-      const filter = { from: p.r.from, to: p.r.to, limit: csv ? 200_000 : q.limit, offset: csv ? 0 : q.offset, ...pick(q, ['queue', 'agent', 'direction', 'disposition', 'outcome']) };
+      // A supervisor without a queue named: the calls of all their queues.
+      const filter = { from: p.r.from, to: p.r.to, limit: csv ? 200_000 : q.limit, offset: csv ? 0 : q.offset, ...pick(q, ['queue', 'agent', 'direction', 'disposition', 'outcome']), ...(p.scope && !q.queue ? { queues: [...p.scope.queues] } : {}) };
       const log = await d.reports.callLog(filter);
       if (!csv) return { from: new Date(p.r.from).toISOString(), to: new Date(p.r.to).toISOString(), total: log.total, calls: log.rows };
       return reply
@@ -103,9 +103,8 @@ export function registerReports(app: FastifyInstance, d: ReportsApiDeps): void {
       const sl = req.query.serviceLevelSec ?? d.config().reports.serviceLevelSec;
       const scope = p.scope;
       if (scope && !req.query.queue) {
-        // A supervisor's figures: only their queues, each on its own.
-        const per = await Promise.all([...scope.queues].map((q) => d.reports.queues(p.r, sl, q)));
-        return { ...meta(p.r, sl), queues: per.flatMap((x) => x.queues), hours: [] };
+        // A supervisor's figures: their queues only.
+        return { ...meta(p.r, sl), ...(await d.reports.queues(p.r, sl, [...scope.queues])) };
       }
       return { ...meta(p.r, sl), ...(await d.reports.queues(p.r, sl, req.query.queue)) };
     },

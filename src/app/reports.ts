@@ -66,7 +66,7 @@ export class Reports {
     private readonly open: () => { agentId: string; status: string; since: number }[] = () => [],
   ) {}
 
-  async queues(r: Range, thresholdSec: number, queue?: string): Promise<{ queues: QueueFigures[]; hours: HourFigures[]; total: QueueFigures | undefined }> {
+  async queues(r: Range, thresholdSec: number, queue?: string | string[]): Promise<{ queues: QueueFigures[]; hours: HourFigures[]; total: QueueFigures | undefined }> {
     const threshold = thresholdSec * 1000;
     const hourBuckets = r.to - r.from <= 7 * DAY ? buckets(r.from, r.to, r.tz, 'hour') : [];
     const [totals, histograms, perHour] = await Promise.all([
@@ -74,7 +74,7 @@ export class Reports {
       this.store.waitHistogram(r.from, r.to, queue),
       this.store.bucketTotals(hourBuckets, threshold, queue),
     ]);
-    const p90 = async (q: string | undefined, hist: { bucket: number; n: number }[]) => {
+    const p90 = async (q: string | string[] | undefined, hist: { bucket: number; n: number }[]) => {
       const at = nearestRank(hist, 90);
       return at ? this.store.waitAt(r.from, r.to, q, at.bucket, at.rankInBucket) : undefined;
     };

@@ -18,6 +18,8 @@ export interface CallLogFilter {
   disposition?: string;
   /** How the call ended: answered, abandoned, overflow, voicemail, failed, ... */
   outcome?: string;
+  /** Only these queues (a supervisor's). */
+  queues?: string[];
   limit: number;
   offset: number;
 }
@@ -44,14 +46,16 @@ export class ReportStore {
   constructor(private readonly db: Db) {}
 
   /** Calls that waited in a queue, arrived in [from, to), with the handling agent's work joined. */
-  private queued(from: number, to: number, queue?: string) {
+  /** `queue`: one queue, or several (a supervisor's). */
+  private queued(from: number, to: number, queue?: string | string[]) {
     let q = this.db
       .selectFrom('calls')
       .leftJoin('call_work as w', (j) => j.onRef('w.call_id', '=', 'calls.id').onRef('w.agent_id', '=', 'calls.agent_id'))
       .where('calls.arrived_at', '>=', from)
       .where('calls.arrived_at', '<', to)
       .where('calls.queued_at', 'is not', null);
-    if (queue) q = q.where('calls.queue_id', '=', queue);
+    if (typeof queue === 'string') q = q.where('calls.queue_id', '=', queue);
+    else if (queue) q = q.where('calls.queue_id', 'in', queue.length ? queue : ['']);
     return q;
   }
 
@@ -78,7 +82,7 @@ export class ReportStore {
   }
 
   /** Per queue: the sums, in one pass. */
-  async queueTotals(from: number, to: number, thresholdMs: number, queue?: string): Promise<Map<string, Totals>> {
+  async queueTotals(from: number, to: number, thresholdMs: number, queue?: string | string[]): Promise<Map<string, Totals>> {
     const rows = await this.queued(from, to, queue)
       .select(['calls.queue_id', ...ReportStore.totals(thresholdMs)])
       .groupBy('calls.queue_id')
@@ -87,7 +91,7 @@ export class ReportStore {
   }
 
   /** Per bucket (local hours, days): the sums, in one pass; a CASE over the boundaries numbers each call's bucket. */
-  async bucketTotals(bs: Bucket[], thresholdMs: number, queue?: string): Promise<Totals[]> {
+  async bucketTotals(bs: Bucket[], thresholdMs: number, queue?: string | string[]): Promise<Totals[]> {
     if (bs.length === 0) return [];
     const slot = bucketCase(sql.ref('calls.arrived_at'), bs);
     const rows = await this.queued(bs[0]!.start, bs.at(-1)!.end, queue)
@@ -100,7 +104,7 @@ export class ReportStore {
   }
 
   /** Waits of answered and abandoned calls per queue, counted per whole second. */
-  async waitHistogram(from: number, to: number, queue?: string): Promise<Map<string, { bucket: number; n: number }[]>> {
+  async waitHistogram(from: number, to: number, queue?: string | string[]): Promise<Map<string, { bucket: number; n: number }[]>> {
     const rows = await this.queued(from, to, queue)
       .where((eb) => eb.or([eb('calls.agent_answered_at', 'is not', null), eb('calls.disposition', '=', 'abandoned')]))
       .select(['calls.queue_id', sql<number>`coalesce(calls.wait_ms, 0) / 1000`.as('s'), sql<number>`count(*)`.as('n')])
@@ -119,7 +123,7 @@ export class ReportStore {
   }
 
   /** The n-th smallest wait (1-based) within one second's bucket: the exact percentile value. */
-  async waitAt(from: number, to: number, queue: string | undefined, second: number, n: number): Promise<number | undefined> {
+  async waitAt(from: number, to: number, queue: string | string[] | undefined, second: number, n: number): Promise<number | undefined> {
     const row = await this.queued(from, to, queue)
       .where((eb) => eb.or([eb('calls.agent_answered_at', 'is not', null), eb('calls.disposition', '=', 'abandoned')]))
       .where(sql<SqlBool>`coalesce(calls.wait_ms, 0) >= ${second * 1000} and coalesce(calls.wait_ms, 0) < ${(second + 1) * 1000}`)
@@ -184,6 +188,7 @@ export class ReportStore {
       .where('calls.arrived_at', '>=', f.from)
       .where('calls.arrived_at', '<', f.to);
     if (f.queue) q = q.where('calls.queue_id', '=', f.queue);
+    if (f.queues) q = q.where('calls.queue_id', 'in', f.queues.length ? f.queues : ['']);
     if (f.agent) q = q.where('calls.agent_id', '=', f.agent);
     if (f.direction) q = q.where('calls.direction', '=', f.direction as 'inbound');
     if (f.outcome) q = q.where('calls.disposition', '=', f.outcome);

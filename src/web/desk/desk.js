@@ -119,11 +119,11 @@ store.listeners.add(() => {
 let lastCallId = '';
 store.listeners.add(() => {
   const id = store.state.call?.callId ?? '';
-  if (id && id !== lastCallId) {
-    void refreshLive();
-    store.set({ workCallId: id });
-  }
+  if (id === lastCallId) return;
   lastCallId = id;
+  if (!id) return;
+  void refreshLive();
+  store.set({ workCallId: id });
 });
 
 function App() {
