@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-// After the call: each agent's work on a call they handled (disposition, notes, tags), and every
+// After the call: each agent's work on a call they handled (disposition, notes, tags, the script's answers), and every
 // agent state change with its time (for the agent activity report).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -13,6 +13,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('tags', 'text')
     .addColumn('required', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('wrap_up_ms', 'bigint')
+    // The call script's run: the step, the path taken, the answers (JSON).
+    .addColumn('script', 'text')
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('call_work_pk', ['call_id', 'agent_id'])
     .execute();

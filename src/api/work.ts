@@ -9,8 +9,14 @@ import type { Caller } from './auth.js';
 import type { WorkPatch } from '../core/work/work.js';
 import type { WorkResult, WorkView } from '../app/work.js';
 import { LIMITS } from '../core/work/work.js';
+import type { ScriptAction } from '../core/script/script.js';
+import type { ScriptResult } from '../app/scripts.js';
 
 export interface WorkApiDeps {
+  script: {
+    view(callId: string, agentId: string): Promise<ScriptResult>;
+    act(callId: string, agentId: string, action: ScriptAction): Promise<ScriptResult>;
+  };
   read(callId: string, agentId: string): Promise<WorkResult>;
   update(callId: string, agentId: string, patch: WorkPatch): Promise<WorkResult>;
   /** Every agent's work on a call (the call record shows it). */
@@ -57,7 +63,7 @@ export function registerWork(app: FastifyInstance, d: WorkApiDeps): void {
           type: 'object',
           additionalProperties: false,
           properties: {
-            disposition: { type: ['string', 'null'], maxLength: 40 },
+            disposition: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'null' }] },
             notes: { type: 'string', maxLength: LIMITS.notesChars },
             tags: { type: 'array', maxItems: LIMITS.tags, items: { type: 'string', maxLength: LIMITS.tagChars } },
           },
@@ -68,6 +74,39 @@ export function registerWork(app: FastifyInstance, d: WorkApiDeps): void {
       const agentId = agentFor(req, req.query.agent, reply);
       if (!agentId) return reply;
       return send(reply, await d.update(req.params.id, agentId, req.body ?? {}));
+    },
+  );
+
+  const sendScript = (reply: FastifyReply, r: ScriptResult) => (r.ok ? r.view : reply.code(r.status).send({ error: r.error, ...(r.field ? { field: r.field } : {}) }));
+
+  app.get<{ Params: { id: string }; Querystring: { agent?: string } }>('/api/calls/:id/script', { schema: { querystring: agentQuery } }, async (req, reply) => {
+    const agentId = agentFor(req, req.query.agent, reply);
+    if (!agentId) return reply;
+    return sendScript(reply, await d.script.view(req.params.id, agentId));
+  });
+
+  app.post<{ Params: { id: string }; Querystring: { agent?: string }; Body: ScriptAction }>(
+    '/api/calls/:id/script',
+    {
+      schema: {
+        description: 'The agent\'s action on the call\'s script: answer (keep values), next (needs the step\'s required actions), back.',
+        querystring: agentQuery,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type'],
+          properties: {
+            type: { type: 'string', enum: ['answer', 'next', 'back'] },
+            values: { type: 'object', additionalProperties: { anyOf: [{ type: 'string', maxLength: 2000 }, { type: 'boolean' }] } },
+            acknowledged: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const agentId = agentFor(req, req.query.agent, reply);
+      if (!agentId) return reply;
+      return sendScript(reply, await d.script.act(req.params.id, agentId, req.body));
     },
   );
 

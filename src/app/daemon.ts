@@ -36,6 +36,7 @@ import { applyLibraryGuards } from './library-guards.js';
 import { WorkStore, toWork } from '../store/work.js';
 import { ReportStore } from '../store/reports.js';
 import { Reports } from './reports.js';
+import { ScriptService } from './scripts.js';
 
 export interface Daemon {
   config: () => Config;
@@ -187,6 +188,8 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   reloader.start();
 
   const workStore = new WorkStore(db);
+  let scriptService: ScriptService | undefined;
+  const scripts = () => (scriptService ??= new ScriptService({ work: centre!.work, store: workStore, calls, config: current, contactName: (n) => contacts.nameOf(n), now: Date.now }));
   const reports = new Reports(new ReportStore(db), Date.now, () => centre!.ledger.open());
   const signIn = new SignIn(new SessionStore(db), current, log.child({ component: 'sign-in' }));
   const api = await buildApi({
@@ -242,6 +245,10 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       forCall: async (callId) =>
         (await workStore.forCall(callId)).map((r) => ({ agentId: r.agent_id, ...toWork(r), updatedAt: r.updated_at })),
       pending: (agentId) => centre!.work.pending(agentId),
+      script: {
+        view: (callId, agentId) => scripts().view(callId, agentId),
+        act: (callId, agentId, action) => scripts().act(callId, agentId, action),
+      },
     },
     reports: { reports, config: current, now: Date.now },
     wallboard: {

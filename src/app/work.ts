@@ -46,7 +46,7 @@ export class WorkService {
    * Whether the agent handled the call, and its queue: the live call's agent now, an agent the
    * timeline says answered it, or one who already has work on it (handed over since).
    */
-  private async handled(callId: string, agentId: string): Promise<{ queueId?: string } | 'no-call' | 'not-theirs'> {
+  async handled(callId: string, agentId: string): Promise<{ queueId?: string } | 'no-call' | 'not-theirs'> {
     const live = this.d.liveCall(callId);
     const row = await this.d.store.get(callId, agentId);
     if (row) return row.queue_id ? { queueId: row.queue_id } : live?.queueId ? { queueId: live.queueId } : {};

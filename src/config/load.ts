@@ -16,6 +16,7 @@ import { TollGuard } from '../core/security/toll-guard.js';
 import { isValidTimeZone } from '../core/ivr/time.js';
 import { tollPolicy } from '../app/policy.js';
 import { validateIvrFlows } from './ivr-schema.js';
+import { validateScript, type Script } from '../core/script/script.js';
 import { suggest } from './suggest.js';
 
 export interface ConfigError {
@@ -187,6 +188,7 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
     });
     checkTarget(['queues', qid, 'overflow'], q.overflow);
     checkClient(['queues', qid, 'client'], q.client);
+    if (q.script !== undefined && !config.scripts[q.script]) at(['queues', qid, 'script'], `no script "${q.script}" is defined`);
     const codes = new Set<string>();
     q.dispositions?.codes.forEach((d, i) => {
       if (codes.has(d.code)) at(['queues', qid, 'dispositions', 'codes', String(i), 'code'], `disposition code "${d.code}" is listed twice`);
@@ -212,6 +214,7 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
       else seen.set(`${kind}:${value}`, aid);
     }
   }
+  for (const [name, script] of Object.entries(config.scripts)) for (const p of validateScript(script as Script)) at(['scripts', name, ...p.path], p.message);
   const ivrProblems = validateIvrFlows(config.ivr, {
     queues: new Set(Object.keys(config.queues)),
     agents: new Set(Object.keys(config.agents)),

@@ -248,6 +248,10 @@ export const QueueSchema = Type.Object(
     recordingRetentionDays: Type.Optional(Type.Number({ minimum: 1, maximum: 36500 })),
     /** What agents pick for each call they handled (see src/core/work). */
     dispositions: Type.Optional(DispositionsSchema),
+    /** The call script the desk shows (a name in the scripts section). */
+    script: Type.Optional(Type.String()),
+    /** A page the desk opens when a call starts (wins over `script`); {callId}, {caller}, {queue}, {agent}, {contact.name} are filled in. */
+    scriptUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     /** A caller who spoke with an agent within windowSec is offered to that agent first (waiting up to waitSec for them). */
     affinity: Type.Optional(
       Type.Object({ windowSec: Type.Number({ minimum: 1 }), waitSec: Type.Number({ minimum: 0, default: 0 }) }, { additionalProperties: false }),
@@ -315,6 +319,54 @@ export const RoutingSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** A call script's step (src/core/script): what to say, fields to collect, checks, a disclosure, branches. */
+const ScriptStepSchema = Type.Object(
+  {
+    title: Type.Optional(Type.String()),
+    /** Text for the agent to say; {contact.name}, {caller}, {agent.name}, {queue.name}, {answers.<field>} are filled in. */
+    say: Type.Optional(Type.String()),
+    fields: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,39}$' }),
+          label: Type.Optional(Type.String()),
+          type: Type.Union(['text', 'number', 'date', 'email', 'phone', 'choice', 'yes-no'].map((x) => Type.Literal(x)), { default: 'text' }),
+          required: Type.Boolean({ default: false }),
+          /** A pattern the whole value must match (text, phone). */
+          pattern: Type.Optional(Type.String()),
+          options: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+          min: Type.Optional(Type.Number()),
+          max: Type.Optional(Type.Number()),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    /** Check boxes (e.g. "identity confirmed"); required ones must be ticked to go on. */
+    checks: Type.Array(
+      Type.Object({ name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,39}$' }), label: Type.String(), required: Type.Boolean({ default: true }) }, { additionalProperties: false }),
+      { default: [] },
+    ),
+    /** A compliance disclosure: the agent must acknowledge having read it out. */
+    disclosure: Type.Boolean({ default: false }),
+    /** The first branch whose field equals the value decides the next step; otherwise `next`. */
+    branches: Type.Array(Type.Object({ field: Type.String(), equals: Type.String(), next: Type.String() }, { additionalProperties: false }), { default: [] }),
+    next: Type.Optional(Type.String()),
+    /** The script is finished after this step. */
+    end: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+
+export const ScriptSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String()),
+    start: Type.String(),
+    steps: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), ScriptStepSchema, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+
 /** How the reports and the wallboard count. */
 export const ReportsSchema = Type.Object(
   {
@@ -343,6 +395,8 @@ export const ConfigSchema = Type.Object(
     reports: ReportsSchema,
     /** IVR ("smart routing") flows by name; see src/config/ivr-schema.ts. */
     ivr: Type.Record(Id, IvrFlowSchema, { default: {}, additionalProperties: false }),
+    /** Call scripts by name; see src/core/script. */
+    scripts: Type.Record(Id, ScriptSchema, { default: {}, additionalProperties: false }),
     /** Messages an agent can leave on a customer's voicemail ("voicemail drop"), by name. */
     voicemailDrops: Type.Record(Id, Type.Object({ file: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()) }, { additionalProperties: false }), { default: {}, additionalProperties: false }),
     /** Answering-machine detection tunables by profile name (checked against the detector's own ranges). */
@@ -360,6 +414,6 @@ export type Target = Static<typeof TargetSchema>;
 export type TransportConfig = Static<typeof TransportSchema>;
 
 /** Sections whose entries are merged by key across files. */
-export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr', 'voicemailDrops'] as const;
+export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr', 'voicemailDrops', 'scripts'] as const;
 /** Sections that one file owns whole. */
 export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external', 'reports'] as const;

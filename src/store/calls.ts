@@ -161,7 +161,7 @@ export class CallStore {
     this.enqueue('wrap-up time', () =>
       this.db
         .insertInto('call_work')
-        .values({ call_id: callId, agent_id: agentId, queue_id: null, disposition: null, notes: null, tags: null, required: 0, wrap_up_ms: ms, updated_at: at })
+        .values({ call_id: callId, agent_id: agentId, queue_id: null, disposition: null, notes: null, tags: null, required: 0, wrap_up_ms: ms, script: null, updated_at: at })
         .onConflict((oc) => oc.columns(['call_id', 'agent_id']).doUpdateSet({ wrap_up_ms: ms }))
         .execute(),
     );

@@ -123,6 +123,8 @@ export interface CallWorkTable {
   required: number;
   /** How long the agent's wrap-up after the call lasted. */
   wrap_up_ms: number | null;
+  /** The call script's run as JSON: { script, run } (src/core/script). */
+  script: string | null;
   updated_at: number;
 }
 

@@ -27,7 +27,7 @@ export class WorkStore {
   async put(callId: string, agentId: string, patch: Partial<Omit<WorkRow, 'call_id' | 'agent_id'>> & { updated_at: number }): Promise<void> {
     await this.db
       .insertInto('call_work')
-      .values({ call_id: callId, agent_id: agentId, queue_id: null, disposition: null, notes: null, tags: null, required: 0, wrap_up_ms: null, ...patch })
+      .values({ call_id: callId, agent_id: agentId, queue_id: null, disposition: null, notes: null, tags: null, required: 0, wrap_up_ms: null, script: null, ...patch })
       .onConflict((oc) => oc.columns(['call_id', 'agent_id']).doUpdateSet(patch))
       .execute();
   }

@@ -39,12 +39,34 @@ t.test('the agent works the call in the desk; the wallboard and the reports show
     members: [agent1]
     offerTimeoutSec: 15
     wrapUpSec: 0
+    script: intake
     dispositions:
       required: true
       codes:
         - { code: resolved, label: Resolved }
         - { code: refund, label: Refund issued }
 `,
+    files: {
+      'scripts.yaml': `scripts:
+  intake:
+    name: Intake
+    start: greet
+    steps:
+      greet:
+        title: Greeting
+        say: "Thank you for calling {queue.name}, this is {agent.name}. This call is recorded."
+        disclosure: true
+        next: verify
+      verify:
+        title: Verify
+        say: Ask for the 8-digit account number.
+        fields:
+          - { name: account, label: Account number, required: true, pattern: "[0-9]{8}" }
+        checks:
+          - { name: identity, label: Identity confirmed }
+        end: true
+`,
+    },
     agentExtra: { agent2: 'supervises: [support]' },
   });
   t.teardown(() => stack.stop());
@@ -91,6 +113,24 @@ t.test('the agent works the call in the desk; the wallboard and the reports show
   t.match(callId, /\S/, 'the work panel is about the call');
   t.equal(await desk.textContent('#disposition-required'), 'required');
 
+  // The script: "next" is blocked until the step's required actions are done.
+  await desk.waitForSelector('#script[data-step="greet"]', { timeout: 5_000 });
+  t.match(await desk.textContent('#script-say'), /Thank you for calling Support, this is Agent 1001/, 'the text to say, filled in');
+  t.equal(await desk.isDisabled('#script-next'), true, 'next is blocked until the disclosure is acknowledged');
+  await desk.check('#script-ack');
+  await desk.click('#script-next');
+  await desk.waitForSelector('#script[data-step="verify"]', { timeout: 5_000 });
+  await desk.fill('#script [data-field="account"] input', '1234');
+  t.equal(await desk.isDisabled('#script-next'), true, 'blocked: the required check is not ticked');
+  await desk.check('#script [data-check="identity"] input');
+  await desk.click('#script-next');
+  await desk.waitForFunction(() => /account: must match/.test(document.getElementById('script-error')?.textContent ?? ''), undefined, { timeout: 5_000 });
+  t.pass('a wrong account number is refused by the daemon, naming the field');
+  await desk.fill('#script [data-field="account"] input', '12345678');
+  await desk.click('#script-next');
+  await desk.waitForSelector('#script-finished', { timeout: 5_000 });
+  t.pass('the script is finished');
+
   // Notes during the call: saved as typed.
   await desk.fill('#notes', 'Customer was billed twice in November.');
   await desk.waitForSelector('#notes-state:has-text("saved")', { timeout: 5_000 });
@@ -130,6 +170,9 @@ t.test('the agent works the call in the desk; the wallboard and the reports show
   t.match(work.work, [{ agentId: 'agent1', disposition: 'refund', notes: 'Customer was billed twice in November. Refund of 42 EUR promised.', tags: ['billing'] }]);
   const record = (await stack.http(`/api/calls/${encodeURIComponent(callId)}`)) as { timeline: { type: string; data?: Record<string, unknown> }[] };
   t.match(record.timeline.find((e) => e.type === 'disposition')?.data, { agentId: 'agent1', code: 'refund', label: 'Refund issued' }, 'the timeline says who picked what');
+  t.match(record.timeline.find((e) => e.type === 'script-finished')?.data, { agentId: 'agent1', script: 'intake', from: 'verify', answers: { account: '12345678', identity: true } }, "and the script's answers");
+  const run = (await stack.http(`/api/calls/${encodeURIComponent(callId)}/script?agent=agent1`)) as { run: { finished: boolean; path: string[] } };
+  t.match(run.run, { finished: true, path: ['greet'] }, 'the run is kept with the call');
 
   // The wallboard counts it.
   await board.waitForFunction(() => document.querySelector('[data-queue="support"] [data-field="answered"]')?.textContent?.trim() === '1', undefined, { timeout: 10_000 });

@@ -19,6 +19,7 @@ import { Dial, Pool, Queues } from './panels/lists.js';
 import { Settings } from './panels/settings.js';
 import { Supervision } from './panels/supervision.js';
 import { Work, rememberedCall } from './panels/work.js';
+import { ScriptPanel } from './panels/script.js';
 
 /** @type {(() => void) | undefined} */
 let unlisten;
@@ -135,6 +136,7 @@ function App() {
           <${Presence} refresh=${refresh} />
           <${Offer} />
           <${Call} />
+          <${ScriptPanel} />
           <${Work} />
           <${Dial} />
           <${Pool} refresh=${refresh} />
