@@ -88,7 +88,7 @@ export class ScriptService {
     const at = this.d.now();
     await this.d.store.put(callId, agentId, { queue_id: c.queueId ?? null, script: JSON.stringify({ script: scriptId, run: out.run }), updated_at: at });
     if (out.run.step !== before.step || out.run.finished !== before.finished) {
-      this.d.calls.event(callId, at, out.run.finished ? 'script-finished' : 'script-step', { agentId, script: scriptId, from: before.step, ...(out.run.finished ? {} : { to: out.run.step }), answers: before.answers[before.step] ?? {} });
+      this.d.calls.event(callId, at, out.run.finished ? 'script-finished' : 'script-step', { agentId, script: scriptId, from: before.step, ...(out.run.finished ? {} : { to: out.run.step }), answers: out.run.answers[before.step] ?? {} });
     }
     return { ok: true, view: this.render(callId, scriptId, script, out.run, c.fields) };
   }

@@ -188,7 +188,7 @@ t.test('service: the run is kept with the call, the text is filled in, steps go 
   t.match(await scripts.view('c1', 'a2'), { ok: false, status: 403 }, "another agent's call");
   await calls.flush();
   const record = await calls.get('c1');
-  t.same(record?.timeline.filter((e) => e.type === 'script-step').map((e) => [e.data?.from, e.data?.to]), [['greet', 'identify'], ['identify', 'reason'], ['reason', 'amount']], 'the steps in the timeline');
+  t.same(record?.timeline.filter((e) => e.type === 'script-step').map((e) => [e.data?.from, e.data?.to, e.data?.answers]), [['greet', 'identify', {}], ['identify', 'reason', { account: '12345678', identity: true }], ['reason', 'amount', { reason: 'refund' }]], 'the steps in the timeline, with the answers given on the way');
   t.same(await scripts.view('c2', 'a1'), { ok: true, view: { callId: 'c2', kind: 'url', url: 'https://crm.example/script?call=c2&from=%2B15551234' } }, 'the external page, with the call filled in');
   t.match(await scripts.act('c2', 'a1', { type: 'next' }), { ok: false, status: 409 });
 });
