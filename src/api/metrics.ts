@@ -21,6 +21,8 @@ export class Metrics {
   readonly controlLatency = new Histogram({ name: 'cc_control_seconds', help: 'Live-call control request to FreeSWITCH done, by control', labelNames: ['control'], buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
   readonly externalRefused = new Counter({ name: 'cc_external_refused_total', help: 'Calls to external numbers refused by the toll-fraud rules, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly dbWritesLost = new Counter({ name: 'cc_db_writes_lost_total', help: 'Call record writes dropped (backlog overflow while the database failed, or refused writes)', registers: [this.registry] });
+  readonly webhookDeliveries = new Counter({ name: 'cc_webhook_deliveries_total', help: 'Webhook requests by hook and result (ok, failed: retried, dropped: given up)', labelNames: ['hook', 'result'], registers: [this.registry] });
+  readonly webhookPending = new Gauge({ name: 'cc_webhook_pending', help: 'Webhook events waiting to be delivered, by hook', labelNames: ['hook'], registers: [this.registry] });
   readonly registrations = new Gauge({ name: 'cc_registrations', help: 'Registered agent devices', registers: [this.registry] });
   private readonly agents = new Gauge({ name: 'cc_agents', help: 'Agents by status', labelNames: ['status'], registers: [this.registry] });
   private readonly waiting = new Gauge({ name: 'cc_queue_waiting', help: 'Calls waiting per queue', labelNames: ['queue'], registers: [this.registry] });

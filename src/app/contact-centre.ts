@@ -86,6 +86,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
       now: () => this.now(),
       log: d.log.child({ component: 'work' }),
       released: (agentId, callId) => this.ledger.released(agentId, callId),
+      timeline: (callId, type, data) => this.timeline({ id: callId }, type, data, this.now()),
     });
     this.router = snapshot ? Router.restore(routerPolicy(d.config()), snapshot, this.now()) : new Router(routerPolicy(d.config()), this.now());
     d.esl.on('channel-stats', (s) => {

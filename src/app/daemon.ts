@@ -37,6 +37,7 @@ import { WorkStore, toWork } from '../store/work.js';
 import { ReportStore } from '../store/reports.js';
 import { Reports } from './reports.js';
 import { ScriptService } from './scripts.js';
+import { Webhooks } from './webhooks.js';
 
 export interface Daemon {
   config: () => Config;
@@ -148,6 +149,9 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     },
     snapshot,
   );
+  // Call events to CRMs and ticketing systems; deliveries run beside the calls.
+  const webhooks = new Webhooks({ config: current, calls, metrics, log: log.child({ component: 'webhooks' }) });
+  centre.on('live', (e) => webhooks.onEvent(e));
   if (snapshot) {
     // Needs FreeSWITCH to tell which bridged calls are still up: once its Event Socket answers.
     const reconcile = () =>
@@ -297,6 +301,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     async stop() {
       reloader.stop();
       clearInterval(sweeper);
+      webhooks.stop();
       await centre!.stop();
       registrar.stop();
       await api.close();

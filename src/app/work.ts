@@ -20,6 +20,8 @@ export interface WorkDeps {
   liveCall(callId: string): { agentId?: string; queueId?: string } | undefined;
   now(): number;
   log: Logger;
+  /** The call's timeline (and the live events: desks, wallboards, webhooks); the call store's when not given. */
+  timeline?(callId: string, type: string, data: Record<string, unknown>): void;
   /** Told of every release: the agent's wrap-up that follows belongs to this call. */
   released?(agentId: string, callId: string): void;
 }
@@ -87,7 +89,7 @@ export class WorkService {
     });
     if (w.disposition !== before.disposition) {
       const code = describe(list, w.disposition);
-      this.d.calls.event(callId, at, 'disposition', { agentId, code: w.disposition ?? null, ...(code ? { label: code.label, outcome: code.outcome } : {}) });
+      (this.d.timeline ?? ((id, type, data) => this.d.calls.event(id, at, type, data)))(callId, 'disposition', { agentId, code: w.disposition ?? null, ...(code ? { label: code.label, outcome: code.outcome } : {}) });
     }
     if (w.disposition !== undefined) await this.releaseIfDone(agentId);
     return { ok: true, view: this.view(callId, agentId, h.queueId, w) };

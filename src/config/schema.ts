@@ -367,6 +367,22 @@ export const ScriptSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A CRM's or ticketing system's address for call events (src/app/webhooks.ts). */
+export const WebhookSchema = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://' }),
+    /** Signs each request: X-CC-Signature: sha256=HMAC(secret, "<X-CC-Timestamp>.<body>"). */
+    secret: Type.Optional(Type.String({ minLength: 16 })),
+    events: Type.Array(Type.Union(['call.offered', 'call.answered', 'call.ended', 'call.disposition', 'call.voicemail'].map((e) => Type.Literal(e))), {
+      default: ['call.offered', 'call.answered', 'call.ended', 'call.disposition', 'call.voicemail'],
+    }),
+    timeoutSec: Type.Number({ minimum: 0.1, maximum: 60, default: 5 }),
+    /** Tries per event before it is given up (counted in /metrics). */
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+  },
+  { additionalProperties: false },
+);
+
 /** How the reports and the wallboard count. */
 export const ReportsSchema = Type.Object(
   {
@@ -395,6 +411,8 @@ export const ConfigSchema = Type.Object(
     reports: ReportsSchema,
     /** IVR ("smart routing") flows by name; see src/config/ivr-schema.ts. */
     ivr: Type.Record(Id, IvrFlowSchema, { default: {}, additionalProperties: false }),
+    /** Call events to other systems by name; see src/app/webhooks.ts. */
+    webhooks: Type.Record(Id, WebhookSchema, { default: {}, additionalProperties: false }),
     /** Call scripts by name; see src/core/script. */
     scripts: Type.Record(Id, ScriptSchema, { default: {}, additionalProperties: false }),
     /** Messages an agent can leave on a customer's voicemail ("voicemail drop"), by name. */
@@ -414,6 +432,6 @@ export type Target = Static<typeof TargetSchema>;
 export type TransportConfig = Static<typeof TransportSchema>;
 
 /** Sections whose entries are merged by key across files. */
-export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr', 'voicemailDrops', 'scripts'] as const;
+export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr', 'voicemailDrops', 'scripts', 'webhooks'] as const;
 /** Sections that one file owns whole. */
 export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external', 'reports'] as const;
