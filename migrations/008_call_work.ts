@@ -40,6 +40,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('agent_status_days_day').on('agent_status_days').column('day').execute();
   await db.schema.createIndex('call_events_type_at').on('call_events').columns(['type', 'at']).execute();
+  // A contact's properties (JSON object), shown and updated on the contact card; their calls by number.
+  await db.schema.alterTable('contacts').addColumn('properties', 'text').execute();
+  await db.schema.createIndex('calls_caller_number').on('calls').columns(['caller_number', 'arrived_at']).execute();
   // The reports filter calls by queue or agent over a date range.
   await db.schema.createIndex('calls_queue_arrived').on('calls').columns(['queue_id', 'arrived_at']).execute();
   await db.schema.createIndex('calls_agent_arrived').on('calls').columns(['agent_id', 'arrived_at']).execute();
@@ -49,6 +52,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('calls_agent_arrived').execute();
   await db.schema.dropIndex('calls_queue_arrived').execute();
   await db.schema.dropIndex('call_events_type_at').execute();
+  await db.schema.dropIndex('calls_caller_number').execute();
+  await db.schema.alterTable('contacts').dropColumn('properties').execute();
   await db.schema.dropTable('agent_status_days').execute();
   await db.schema.dropTable('agent_states').execute();
   await db.schema.dropTable('call_work').execute();

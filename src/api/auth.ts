@@ -60,7 +60,7 @@ export function agentMayCall(agentId: string, method: string, u: URL): boolean {
   if (method === 'GET' && (p === '/api/queues' || p.startsWith('/api/queues/'))) return true;
   if (p === '/api/events') return u.searchParams.get('agent') === agentId;
   // Live-call controls and recordings: the handlers check the call is the agent's own.
-  if (/^\/api\/calls\/[^/]+\/(hold|resume|mute|unmute|hangup|dtmf|recording|voicemail-drop|transfer|live|recordings|consult|swap|complete|cancel|merge|monitor|unmonitor|work|work\/all|script)$/.test(p)) return true;
+  if (/^\/api\/calls\/[^/]+\/(hold|resume|mute|unmute|hangup|dtmf|recording|voicemail-drop|transfer|live|recordings|consult|swap|complete|cancel|merge|monitor|unmonitor|work|work\/all|script|contact)$/.test(p)) return true;
   if (method === 'GET' && p === '/api/supervision') return true;
   // Reports and the wallboard: the handlers limit a supervisor to their queues, and refuse other agents.
   if (method === 'GET' && (p.startsWith('/api/reports/') || p === '/api/wallboard' || p === '/api/wallboard/stream')) return true;

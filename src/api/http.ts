@@ -24,6 +24,8 @@ import { registerCollaboration, type CollaborationDeps } from './collaboration.j
 import { registerWork, type WorkApiDeps } from './work.js';
 import { registerReports, type ReportsApiDeps } from './reports.js';
 import { registerWallboard, type WallboardDeps } from './wallboard.js';
+import { registerContactCard } from './contact-card.js';
+import type { ContactStore } from '../store/contacts.js';
 
 export interface Health {
   name: string;
@@ -45,7 +47,7 @@ export interface ApiDeps {
   /** Subscribes to live events; returns the unsubscribe function. */
   subscribe: (listener: (e: LiveEvent) => void) => () => void;
   breakReasons: () => string[];
-  contacts: { import(rows: ContactRow[]): Promise<number>; nameOf(number: string): Promise<string | undefined> };
+  contacts: Pick<ContactStore, 'import' | 'nameOf' | 'card' | 'setProperties' | 'history'>;
   /** When set, /api requires `Authorization: Bearer <token>` (or an agent's own credentials, see auth.ts). */
   token?: string;
   /** Opens the wallboard only (daemon.http.wallboardToken). */
@@ -134,6 +136,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   registerWork(app, d.work);
   registerReports(app, d.reports);
   registerWallboard(app, d.wallboard);
+  registerContactCard(app, { contacts: d.contacts, calls: d.calls, handled: (callId, agentId) => d.work.handled(callId, agentId) });
   await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {
@@ -243,8 +246,8 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     return reply.code(problems.length && !imported ? 400 : 200).send({ imported, problems });
   });
   app.get<{ Params: { number: string } }>('/api/contacts/:number', async (req, reply) => {
-    const name = await d.contacts.nameOf(req.params.number);
-    return name ? { number: req.params.number, name } : reply.code(404).send({ error: 'no such contact', field: 'number' });
+    const card = await d.contacts.card(req.params.number);
+    return card ? { ...card, history: await d.contacts.history(card.number) } : reply.code(404).send({ error: 'no such contact', field: 'number' });
   });
 
   const agentOr404 = (id: string) => d.router().agents.get(id);

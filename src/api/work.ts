@@ -22,6 +22,8 @@ export interface WorkApiDeps {
   /** Every agent's work on a call (the call record shows it). */
   forCall(callId: string): Promise<{ agentId: string; disposition?: string; notes: string; tags: string[]; updatedAt: number }[]>;
   pending(agentId: string): Promise<string[]>;
+  /** Whether the agent handled the call ('no-call', 'not-theirs', or its queue). */
+  handled(callId: string, agentId: string): Promise<unknown>;
 }
 
 const callerOf = (req: unknown) => (req as { caller: Caller }).caller;

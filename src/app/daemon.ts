@@ -249,6 +249,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       forCall: async (callId) =>
         (await workStore.forCall(callId)).map((r) => ({ agentId: r.agent_id, ...toWork(r), updatedAt: r.updated_at })),
       pending: (agentId) => centre!.work.pending(agentId),
+      handled: (callId, agentId) => centre!.work.handled(callId, agentId),
       script: {
         view: (callId, agentId) => scripts().view(callId, agentId),
         act: (callId, agentId, action) => scripts().act(callId, agentId, action),

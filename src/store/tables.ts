@@ -96,6 +96,8 @@ export interface ContactTable {
   number: string;
   name: string;
   company: string | null;
+  /** JSON object of string values: what the imports and the agents say about the contact. */
+  properties: string | null;
   updated_at: number;
 }
 

@@ -136,6 +136,14 @@ t.test('the agent works the call in the desk; the wallboard and the reports show
   await desk.waitForSelector('#notes-state:has-text("saved")', { timeout: 5_000 });
   await desk.screenshot({ path: path.join(SHOTS, 'desk-on-call.png') });
 
+  // The contact card: a property set on the call.
+  await desk.waitForSelector('#contact:not([hidden])', { timeout: 5_000 });
+  await desk.fill('#property-form input[name=key]', 'plan');
+  await desk.fill('#property-form input[name=value]', 'gold');
+  await desk.click('#property-form button[type=submit]');
+  await desk.waitForSelector('#contact-properties [data-property="plan"]', { timeout: 5_000 });
+  t.pass('a property set from the contact card');
+
   // The caller hangs up: wrap-up, held for the disposition.
   t.equal((await caller).code, 0, "the caller's call completes");
   await waitFor('wrap-up held', async () => ((await stack.http('/api/agents/agent1')) as { status: string; wrapHeld?: boolean }).wrapHeld || undefined, 10_000);
@@ -173,6 +181,9 @@ t.test('the agent works the call in the desk; the wallboard and the reports show
   t.match(record.timeline.find((e) => e.type === 'script-finished')?.data, { agentId: 'agent1', script: 'intake', from: 'verify', answers: { account: '12345678', identity: true } }, "and the script's answers");
   const run = (await stack.http(`/api/calls/${encodeURIComponent(callId)}/script?agent=agent1`)) as { run: { finished: boolean; path: string[] } };
   t.match(run.run, { finished: true, path: ['greet'] }, 'the run is kept with the call');
+
+  const callerNumber = ((await stack.http(`/api/calls/${encodeURIComponent(callId)}`)) as { caller_number: string }).caller_number;
+  t.match(await stack.http(`/api/contacts/${encodeURIComponent(callerNumber)}`), { properties: { plan: 'gold' }, history: [{ id: callId, disposition: 'refund' }] }, "the caller's contact has the property, and this call in its history");
 
   // The wallboard counts it.
   await board.waitForFunction(() => document.querySelector('[data-queue="support"] [data-field="answered"]')?.textContent?.trim() === '1', undefined, { timeout: 10_000 });

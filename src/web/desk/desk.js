@@ -20,6 +20,7 @@ import { Settings } from './panels/settings.js';
 import { Supervision } from './panels/supervision.js';
 import { Work, rememberedCall } from './panels/work.js';
 import { ScriptPanel } from './panels/script.js';
+import { ContactCard } from './panels/contact.js';
 
 /** @type {(() => void) | undefined} */
 let unlisten;
@@ -136,6 +137,7 @@ function App() {
           <${Presence} refresh=${refresh} />
           <${Offer} />
           <${Call} />
+          <${ContactCard} />
           <${ScriptPanel} />
           <${Work} />
           <${Dial} />

@@ -45,6 +45,8 @@ const POLICY: Record<string, Role[]> = {
   'GET /api/calls/:id/work/all': AGENTS,
   'GET /api/calls/:id/script': AGENTS,
   'POST /api/calls/:id/script': AGENTS,
+  'GET /api/calls/:id/contact': AGENTS,
+  'PUT /api/calls/:id/contact': AGENTS,
   // Reports: the handlers keep them to supervisors' queues (below).
   'GET /api/reports/calls': AGENTS,
   'GET /api/reports/queues': AGENTS,

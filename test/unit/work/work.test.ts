@@ -147,6 +147,7 @@ t.test('routes: the agent\'s own work; an administrator names the agent; refusal
     update: (c, a, p) => s.work.update(c, a, p),
     forCall: async (c) => (await s.store.forCall(c)).map((r) => ({ agentId: r.agent_id, ...toWork(r), updatedAt: r.updated_at })),
     pending: (a) => s.work.pending(a),
+    handled: (c, a) => s.work.handled(c, a),
     // Scripts have their own test (test/unit/script).
     script: { view: async () => ({ ok: false, status: 404, error: 'no script' }), act: async () => ({ ok: false, status: 404, error: 'no script' }) },
   });
