@@ -1,8 +1,10 @@
 /**
  * Real stack, real browsers: after the call. A supervisor's wallboard (signed
  * in like an agent) shows a SIPp caller waiting in the queue, then answered by
- * the agent's desk softphone; the agent writes notes during the call, the
- * queue requires a disposition so the wrap-up does not end without one, the
+ * the agent's desk softphone; the agent follows the queue's script ("next"
+ * blocked until each step is done), sets a property on the caller's contact
+ * card and writes notes during the call; the queue requires a disposition so
+ * the wrap-up does not end without one, the
  * agent reloads the desk in the middle of typing and loses nothing, adds a
  * tag and picks the disposition, which ends the wrap-up. The call record has
  * it all, the wallboard counts the call, and the reports page shows it.
