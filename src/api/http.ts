@@ -73,7 +73,12 @@ export interface ApiDeps {
 
 export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   // A warn-level child: request lines stay out of the log, errors stay in.
-  const app = Fastify({ loggerInstance: d.log.child({ component: 'http' }, { level: 'warn' }), ...(d.tls ? { https: d.tls } : {}) }) as unknown as FastifyInstance;
+  const app = Fastify({
+    loggerInstance: d.log.child({ component: 'http' }, { level: 'warn' }),
+    // Union types (a string or a boolean) keep their value; anyOf would coerce it to the first branch.
+    ajv: { customOptions: { allowUnionTypes: true } },
+    ...(d.tls ? { https: d.tls } : {}),
+  }) as unknown as FastifyInstance;
   if (d.tls) {
     app.addHook('onSend', async (_req, reply) => {
       reply.header('Strict-Transport-Security', 'max-age=31536000');

@@ -65,7 +65,7 @@ export function registerWork(app: FastifyInstance, d: WorkApiDeps): void {
           type: 'object',
           additionalProperties: false,
           properties: {
-            disposition: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'null' }] },
+            disposition: { type: ['string', 'null'], maxLength: 40 },
             notes: { type: 'string', maxLength: LIMITS.notesChars },
             tags: { type: 'array', maxItems: LIMITS.tags, items: { type: 'string', maxLength: LIMITS.tagChars } },
           },
@@ -99,7 +99,8 @@ export function registerWork(app: FastifyInstance, d: WorkApiDeps): void {
           required: ['type'],
           properties: {
             type: { type: 'string', enum: ['answer', 'next', 'back'] },
-            values: { type: 'object', additionalProperties: { anyOf: [{ type: 'string', maxLength: 2000 }, { type: 'boolean' }] } },
+            // A union type: a value of either kind passes as it is (anyOf would coerce true to "true").
+            values: { type: 'object', additionalProperties: { type: ['string', 'boolean'], maxLength: 2000 } },
             acknowledged: { type: 'boolean' },
           },
         },

@@ -130,7 +130,10 @@ t.test('the agent works the call in the desk; the wallboard and the reports show
   t.pass('a wrong account number is refused by the daemon, naming the field');
   await desk.fill('#script [data-field="account"] input', '12345678');
   await desk.click('#script-next');
-  await desk.waitForSelector('#script-finished', { timeout: 5_000 });
+  await desk.waitForSelector('#script-finished', { timeout: 5_000 }).catch(async (err) => {
+    await desk.screenshot({ path: path.join(SHOTS, 'script-failed.png') });
+    throw new Error(`${(err as Error).message}; script error: ${await desk.textContent('#script-error')}`);
+  });
   t.pass('the script is finished');
 
   // Notes during the call: saved as typed.

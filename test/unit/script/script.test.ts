@@ -192,3 +192,15 @@ t.test('service: the run is kept with the call, the text is filled in, steps go 
   t.same(await scripts.view('c2', 'a1'), { ok: true, view: { callId: 'c2', kind: 'url', url: 'https://crm.example/script?call=c2&from=%2B15551234' } }, 'the external page, with the call filled in');
   t.match(await scripts.act('c2', 'a1', { type: 'next' }), { ok: false, status: 409 });
 });
+
+t.test('the route keeps a check true and a text "true" as they are', async (t) => {
+  const Fastify = (await import('fastify')).default;
+  const { registerWork } = await import('../../../src/api/work.js');
+  const seen: unknown[] = [];
+  const app = Fastify({ ajv: { customOptions: { allowUnionTypes: true } } });
+  app.addHook('onRequest', async (req) => void ((req as unknown as { caller: unknown }).caller = { kind: 'agent', agentId: 'a1' }));
+  const no = async () => ({ ok: false as const, status: 404 as const, error: 'x' });
+  registerWork(app, { read: no, update: no, forCall: async () => [], pending: async () => [], handled: async () => ({}), script: { view: no, act: async (_c, _a, action) => (seen.push(action), no()) } });
+  await app.inject({ method: 'POST', url: '/api/calls/c1/script', payload: { type: 'next', values: { identity: true, account: 'true', n: '42' } } });
+  t.same(seen, [{ type: 'next', values: { identity: true, account: 'true', n: '42' } }]);
+});
