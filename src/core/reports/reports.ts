@@ -24,8 +24,13 @@ export interface Bucket {
   label: string;
 }
 
-const parts = (tz: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
+/** One formatter per time zone: making one costs far more than using it. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const parts = (tz: string) => {
+  let f = formatters.get(tz);
+  if (!f) formatters.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' })));
+  return f;
+};
 
 function localLabel(f: Intl.DateTimeFormat, ms: number, unit: 'day' | 'hour'): string {
   const p = Object.fromEntries(f.formatToParts(ms).map((x) => [x.type, x.value]));
@@ -196,6 +201,10 @@ export function hourFigures(b: Bucket, t: Totals): HourFigures {
 /** An interval cut at the local midnights it crosses: milliseconds per local day. */
 export function splitByDay(start: number, end: number, tz: string): { day: string; ms: number }[] {
   if (end <= start) return [];
+  // Most statuses last minutes: the same local day at both ends, and under a day long, is one piece.
+  const f = parts(tz);
+  const first = localLabel(f, start, 'day');
+  if (end - start < 86_400_000 && localLabel(f, end - 1, 'day') === first) return [{ day: first, ms: end - start }];
   return buckets(start, end, tz, 'day').map((b) => ({ day: b.label, ms: b.end - b.start }));
 }
 
