@@ -22,7 +22,11 @@ t.test(`kill -9 of the daemon with ${CALLS} bridged calls`, { skip: found.ok ? f
   await registerAgents(stack, 16000);
   t.pass(`all ${CALLS} agents register`);
   const talkMs = 45_000;
-  const callers = runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '40000', '-m', String(CALLS), '-r', '10', '-l', String(CALLS), '-d', String(talkMs), '-timeout', '180s', '-aa'], peerDir(stack, 'callers', 440, 60), 200_000);
+  // 5 calls a second: what is tested is the kill with 100 calls up, not the set-up rate. At 10 a second
+  // a 2-core machine loses a share of set-ups to FreeSWITCH's connection back to the daemon (issue 13's
+  // work; bench:load measures the rate).
+
+  const callers = runSipp(found.bins, [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '40000', '-m', String(CALLS), '-r', '5', '-l', String(CALLS), '-d', String(talkMs), '-timeout', '180s', '-aa'], peerDir(stack, 'callers', 440, 60), 200_000);
   const list = async () => ((await stack.http(`/api/calls?limit=${CALLS * 2}`)) as { calls: CallTable[] }).calls;
   const bridged = async () => (await list()).filter((c) => c.agent_answered_at && !c.ended_at);
   // Every call set up, or failed in set-up (on a 2-core machine a call or two of 100 can miss FreeSWITCH's
