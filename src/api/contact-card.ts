@@ -15,6 +15,8 @@ export interface ContactCardDeps {
   calls: Pick<CallStore, 'get'>;
   /** Whether the agent handled the call (src/app/work.ts). */
   handled(callId: string, agentId: string): Promise<unknown>;
+  /** What the CRM says of the caller, if one is configured. */
+  crm?: (number: string) => Promise<{ name?: string; company?: string; properties: Record<string, string> } | undefined>;
 }
 
 export function registerContactCard(app: FastifyInstance, d: ContactCardDeps): void {
@@ -34,12 +36,12 @@ export function registerContactCard(app: FastifyInstance, d: ContactCardDeps): v
   app.get<{ Params: { id: string } }>('/api/calls/:id/contact', { schema: { description: "The caller's contact card: details, properties, earlier calls, and the call's data." } }, async (req, reply) => {
     const c = await callOf(req, (req as unknown as { caller: Caller }).caller);
     if ('error' in c) return reply.code(c.status).send({ error: c.error, field: c.field });
-    const [card, history] = await Promise.all([d.contacts.card(c.number), d.contacts.history(c.number)]);
+    const [card, history, crm] = await Promise.all([d.contacts.card(c.number), d.contacts.history(c.number), d.crm?.(c.number)]);
     // What the IVR collected on the way in, and variables set since.
     const data: Record<string, unknown> = {};
     for (const e of c.record.timeline) if ((e.type === 'ivr-end' || e.type === 'ended') && e.data?.variables && typeof e.data.variables === 'object') Object.assign(data, e.data.variables);
     const contact: ContactCard = card ?? { number: c.number, name: c.record.caller_name ?? '', properties: {} };
-    return { known: !!card, contact, history: history.filter((h) => h.id !== req.params.id), data };
+    return { known: !!card, contact, ...(crm ? { crm } : {}), history: history.filter((h) => h.id !== req.params.id), data };
   });
 
   app.put<{ Params: { id: string }; Body: { properties: Record<string, string> } }>(

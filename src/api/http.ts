@@ -65,6 +65,8 @@ export interface ApiDeps {
   work: WorkApiDeps;
   /** The call log, queue performance and agent activity (reports.ts). */
   reports: ReportsApiDeps;
+  /** The CRM's view of a caller, when a CRM is configured (src/app/crm-lookup.ts). */
+  crm?: (number: string) => Promise<{ name?: string; company?: string; properties: Record<string, string> } | undefined>;
   /** The supervisors' wallboard (wallboard.ts). */
   wallboard: WallboardDeps;
   /** Sources banned at the SIP door, and lifting a ban by hand. */
@@ -141,7 +143,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   registerWork(app, d.work);
   registerReports(app, d.reports);
   registerWallboard(app, d.wallboard);
-  registerContactCard(app, { contacts: d.contacts, calls: d.calls, handled: (callId, agentId) => d.work.handled(callId, agentId) });
+  registerContactCard(app, { contacts: d.contacts, calls: d.calls, handled: (callId, agentId) => d.work.handled(callId, agentId), ...(d.crm ? { crm: d.crm } : {}) });
   await registerDesk(app, d.desk);
 
   app.get('/healthz', async (_req, reply) => {

@@ -38,6 +38,7 @@ import { ReportStore } from '../store/reports.js';
 import { Reports } from './reports.js';
 import { ScriptService } from './scripts.js';
 import { Webhooks } from './webhooks.js';
+import { CrmLookup } from './crm-lookup.js';
 
 export interface Daemon {
   config: () => Config;
@@ -72,6 +73,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const metrics = new Metrics();
   const calls = new CallStore(db, log.child({ component: 'store' }), { maxPending: 200_000, retryMs: 500, maxRetryMs: 10_000, onLost: (n) => metrics.dbWritesLost.inc(n) });
   const contacts = new ContactStore(db);
+  const crm = new CrmLookup({ config: current, log: log.child({ component: 'crm' }) });
   // FreeSWITCH writes the recordings here: the same path for both (one machine, or a shared volume).
   const recordingsDir = path.resolve(config.daemon.recordingsDir ?? path.join(config.daemon.dataDir, 'recordings'));
   mkdirSync(recordingsDir, { recursive: true });
@@ -140,7 +142,11 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       config: current,
       nodeId: config.daemon.nodeId,
       recordingsDir,
-      contactName: (n) => contacts.nameOf(n),
+      // The CRM's name wins when it answers within its timeout; the imported contact otherwise.
+      contactName: async (n) => {
+        const [fromCrm, imported] = await Promise.all([crm.nameOf(n), contacts.nameOf(n)]);
+        return fromCrm ?? imported;
+      },
       ivr: async (call, flowName) => {
         const flow = current().ivr[flowName];
         if (!flow) return undefined;
@@ -256,6 +262,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       },
     },
     reports: { reports, config: current, now: Date.now },
+    crm: (n) => crm.find(n),
     wallboard: {
       router: () => centre!.router,
       reports,

@@ -383,6 +383,21 @@ export const WebhookSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A CRM that says who a caller is (src/app/crm-lookup.ts). */
+export const CrmSchema = Type.Object(
+  {
+    /** GET this address, {number} filled in (URL-encoded); the answer is JSON {name?, company?, properties?}. */
+    lookupUrl: Type.String({ pattern: '^https?://' }),
+    /** Header lines sent along (e.g. Authorization: "Bearer ${CRM_TOKEN}"). */
+    headers: Type.Record(Type.String(), Type.String(), { default: {} }),
+    /** The offer never waits longer than this for the CRM: then the imported contact (or the caller's own name) shows. */
+    timeoutMs: Type.Integer({ minimum: 10, maximum: 5_000, default: 300 }),
+    /** Answers (and "unknown") are kept this long. */
+    cacheSec: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+  },
+  { additionalProperties: false },
+);
+
 /** How the reports and the wallboard count. */
 export const ReportsSchema = Type.Object(
   {
@@ -409,6 +424,8 @@ export const ConfigSchema = Type.Object(
     routing: RoutingSchema,
     external: ExternalSchema,
     reports: ReportsSchema,
+    /** Who callers are, from a CRM, besides the imported contacts. */
+    crm: Type.Optional(CrmSchema),
     /** IVR ("smart routing") flows by name; see src/config/ivr-schema.ts. */
     ivr: Type.Record(Id, IvrFlowSchema, { default: {}, additionalProperties: false }),
     /** Call events to other systems by name; see src/app/webhooks.ts. */
@@ -434,4 +451,4 @@ export type TransportConfig = Static<typeof TransportSchema>;
 /** Sections whose entries are merged by key across files. */
 export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr', 'voicemailDrops', 'scripts', 'webhooks'] as const;
 /** Sections that one file owns whole. */
-export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external', 'reports'] as const;
+export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external', 'reports', 'crm'] as const;

@@ -9,7 +9,7 @@ import { store } from '../lib/state.js';
 
 /**
  * @typedef {{ id: string; arrivedAt: number; agentId: string | null; outcome: string | null; disposition: string | null; notes: string | null; recordings: string[] }} Past
- * @typedef {{ known: boolean; contact: { number: string; name: string; company?: string; properties: Record<string, string> }; history: Past[]; data: Record<string, unknown> }} Card
+ * @typedef {{ known: boolean; contact: { number: string; name: string; company?: string; properties: Record<string, string> }; crm?: { name?: string; company?: string; properties: Record<string, string> }; history: Past[]; data: Record<string, unknown> }} Card
  */
 
 export function ContactCard() {
@@ -59,6 +59,12 @@ export function ContactCard() {
               ([k, v]) => html`<dt>${k}</dt><dd><input data-property=${k} value=${v} aria-label=${k} onChange=${(/** @type {Event} */ e) => save({ [k]: /** @type {HTMLInputElement} */ (e.target).value })} /></dd>`,
             )}
           </dl>
+          ${card?.crm
+            ? html`<dl id="crm-properties" aria-label="From the CRM">
+                <dt>CRM</dt><dd>${card.crm.name ?? ''}${card.crm.company ? ` (${card.crm.company})` : ''}</dd>
+                ${Object.entries(card.crm.properties).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}
+              </dl>`
+            : null}
           <form id="property-form" onSubmit=${add}><input name="key" placeholder="property" aria-label="Property" /><input name="value" placeholder="value" aria-label="Value" /><button type="submit">Add</button></form>`
       : null}
     ${tab === 'history'
