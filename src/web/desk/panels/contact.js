@@ -2,10 +2,12 @@
 // The caller's contact card beside the call: name and company, properties
 // (from the imports; the agent edits them, saved on change), their earlier
 // calls with who took them, the disposition, notes and recordings, and the
-// call's data (what the IVR collected).
+// call's data (what the IVR collected). "Call back" dials the caller from the
+// softphone once the call is over (an agent with mayCallExternal).
 import { html, useEffect, useState } from '../lib/ui.js';
 import { api, session } from '../lib/api.js';
 import { store } from '../lib/state.js';
+import { dial } from '../lib/phone.js';
 
 /**
  * @typedef {{ id: string; arrivedAt: number; agentId: string | null; outcome: string | null; disposition: string | null; notes: string | null; recordings: string[] }} Past
@@ -46,7 +48,8 @@ export function ContactCard() {
   };
   const c = card?.contact;
   return html`<section id="contact" class="card">
-    <h2>${c?.name || c?.number || 'Caller'}${c?.company ? html` <small>${c.company}</small>` : null}</h2>
+    <h2>${c?.name || c?.number || 'Caller'}${c?.company ? html` <small>${c.company}</small>` : null}
+      ${c && !s.call ? html` <button id="call-back" onClick=${() => dial(c.number)} title="Call from the softphone (calls to external numbers need mayCallExternal)">Call back</button>` : null}</h2>
     <nav class="tabs">
       ${(/** @type {const} */ (['details', 'history', 'data'])).map(
         (t) => html`<button data-tab=${t} aria-pressed=${String(tab === t)} onClick=${() => setTab(t)}>${t === 'history' ? `History (${card?.history.length ?? 0})` : t === 'data' ? 'Call data' : 'Details'}</button>`,
