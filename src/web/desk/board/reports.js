@@ -4,9 +4,7 @@
 // call log with its CSV export, for a range and filters.
 import { html, render, useEffect, useState } from '../lib/ui.js';
 import { api } from '../lib/api.js';
-import { store } from '../lib/state.js';
-import { SignIn } from '../panels/sign-in.js';
-import { forget, resumeSession, signIn } from './session.js';
+import { BoardSignIn, forget, resumeSession } from './session.js';
 import { QueueReport } from './report-queues.js';
 import { AgentReport } from './report-agents.js';
 import { CallLog } from './report-calls.js';
@@ -30,14 +28,7 @@ function Reports() {
       })
       .catch((/** @type {Error} */ err) => setError(err.message));
   }, [signedIn, query]);
-  if (!signedIn)
-    return html`<${SignIn}
-      onSignIn=${(/** @type {string} */ u, /** @type {string} */ p) =>
-        signIn(u, p).then(
-          () => setSignedIn(true),
-          (/** @type {Error} */ err) => store.set({ signInError: err.message === '401' ? 'Wrong username or password.' : err.message }),
-        )}
-    />`;
+  if (!signedIn) return html`<${BoardSignIn} onSignedIn=${() => setSignedIn(true)} />`;
   /** @param {SubmitEvent} e */
   const apply = (e) => {
     e.preventDefault();

@@ -3,6 +3,9 @@
 // credentials in, a session token out), or a wall screen's read-only token
 // from the address (?token=...).
 import { api, openSession, session } from '../lib/api.js';
+import { html } from '../lib/ui.js';
+import { store } from '../lib/state.js';
+import { SignIn } from '../panels/sign-in.js';
 
 const KEY = 'board.session';
 
@@ -25,4 +28,12 @@ export async function signIn(username, password) {
 export function forget() {
   sessionStorage.removeItem(KEY);
   session.token = '';
+}
+
+/** The desk's sign-in form, for a supervisors' page. @param {{ onSignedIn: () => void }} props */
+export function BoardSignIn({ onSignedIn }) {
+  return html`<${SignIn}
+    onSignIn=${(/** @type {string} */ u, /** @type {string} */ p) =>
+      signIn(u, p).then(onSignedIn, (/** @type {Error} */ err) => store.set({ signInError: err.message === '401' ? 'Wrong username or password.' : err.message }))}
+  />`;
 }

@@ -5,9 +5,7 @@
 // read-only with a wall screen's token in the address.
 import { html, render, useEffect, useState } from '../lib/ui.js';
 import { session } from '../lib/api.js';
-import { store } from '../lib/state.js';
-import { SignIn } from '../panels/sign-in.js';
-import { forget, resumeSession, signIn } from './session.js';
+import { BoardSignIn, forget, resumeSession } from './session.js';
 import { QueueTiles } from './queues.js';
 import { AgentTable } from './agents.js';
 
@@ -51,14 +49,7 @@ function Wallboard() {
       ws?.close();
     };
   }, [signedIn]);
-  if (!signedIn)
-    return html`<${SignIn}
-      onSignIn=${(/** @type {string} */ u, /** @type {string} */ p) =>
-        signIn(u, p).then(
-          () => setSignedIn(true),
-          (/** @type {Error} */ err) => store.set({ signInError: err.message === '401' ? 'Wrong username or password.' : err.message }),
-        )}
-    />`;
+  if (!signedIn) return html`<${BoardSignIn} onSignedIn=${() => setSignedIn(true)} />`;
   return html`<div class=${readOnly ? 'board readonly' : 'board'}>
     <header>
       <h1>Wallboard</h1>
