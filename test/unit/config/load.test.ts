@@ -110,6 +110,21 @@ t.test('an invalid edit is rejected and the running configuration stays in force
   t.equal(changed, 1);
 });
 
+t.test('a script with an error is rejected with file, line and field, and the running script stays', async (t) => {
+  const dir = copyExample();
+  const first = await loadConfigDir(dir, {});
+  if (!first.ok) return t.fail(JSON.stringify(first.errors));
+  t.equal(first.config.queues.support!.script, 'intake', 'the shipped support queue names the shipped script');
+  const reloader = new ConfigReloader(dir, first.config, pino({ level: 'silent' }), {});
+  const file = path.join(dir, 'scripts.yaml');
+  const broken = readFileSync(file, 'utf8').replace('next: verify', 'next: verfy');
+  writeFileSync(file, broken);
+  const bad = await reloader.reload('test');
+  t.notOk(bad.ok);
+  t.match(bad.errors, [{ file, field: 'scripts.intake.steps.greet.next', line: broken.split('\n').findIndex((l) => l.includes('next: verfy')) + 1, message: 'no step "verfy"' }]);
+  t.equal(reloader.current.scripts.intake!.steps.greet!.next, 'verify', 'the running script is the one before the edit');
+});
+
 t.test('supervises names queues that exist; the consult settings have defaults and checked values', async (t) => {
   const agents = `agents:\n  sup:\n    name: Sup\n    extension: "1009"\n    sip: { username: "1009", password: "secret-9" }\n    supervises: [support, nowhere]\n`;
   const queues = `sip:\n  domain: x\n  transports: [{ protocol: udp, port: 5060 }]\nqueues:\n  support:\n    members: []\n`;
