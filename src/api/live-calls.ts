@@ -12,7 +12,8 @@
  *   GET  /api/voicemail-drops           the messages an agent may drop
  *   GET|PUT /api/agents/:id/settings    the agent's desk notifications
  * ```
- * An agent controls and hears only their own calls; an administrator any.
+ * An agent controls and hears only their own calls (a supervisor also hears the
+ * recordings of the queues they supervise); an administrator any.
  * A control that does not apply gets 409 with the reason and changes nothing;
  * an unknown call 404; a bad body 400 naming the field.
  */
@@ -33,6 +34,8 @@ export interface LiveCallDeps {
   recording(id: string): Promise<RecordingRow | undefined>;
   recordingsDir: string;
   settings: { get(agentId: string): Promise<AgentSettings>; put(agentId: string, s: AgentSettings): Promise<void> };
+  /** The queues an agent supervises: their recordings are open to them too. */
+  supervises?: (agentId: string) => string[];
   /** Observes how long a control took, for the metric. */
   observe(control: string, seconds: number): void;
 }
@@ -104,9 +107,10 @@ export function registerLiveCalls(app: FastifyInstance, d: LiveCallDeps): void {
   });
   app.get('/api/voicemail-drops', async () => ({ messages: d.messages() }));
 
+  // An agent hears their own segments; a supervisor also those of the queues they supervise.
   const visible = (req: FastifyRequest, r: RecordingRow) => {
     const agent = agentOf(req);
-    return agent === undefined || r.agent_id === agent;
+    return agent === undefined || r.agent_id === agent || (r.queue_id !== null && (d.supervises?.(agent) ?? []).includes(r.queue_id));
   };
   const shape = (r: RecordingRow) => ({
     id: r.id,

@@ -13,6 +13,8 @@ export interface ReportsApiDeps {
   reports: Reports;
   config: () => Config;
   now: () => number;
+  /** One call for the call log's detail: its record with the timeline, its recordings, every agent's work. */
+  call?: (callId: string) => Promise<{ record: { queue_id: string | null }; recordings: unknown[]; work: unknown[] } | undefined>;
 }
 
 const range = { from: { type: 'string', maxLength: 40 }, to: { type: 'string', maxLength: 40 } } as const;
@@ -85,6 +87,19 @@ export function registerReports(app: FastifyInstance, d: ReportsApiDeps): void {
         .header('content-disposition', `attachment; filename="calls-${new Date(p.r.from).toISOString().slice(0, 10)}.csv"`)
         .type('text/csv; charset=utf-8')
         .send(Reports.csv(log.rows));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/reports/calls/:id',
+    { schema: { description: "One call of the call log: its record and timeline, its recordings, every agent's disposition, notes and tags." } },
+    async (req, reply) => {
+      const scope = scopeOf((req as unknown as { caller: Caller }).caller, d.config());
+      if (scope === 'none') return reply.code(403).send({ error: 'reports are for supervisors (of the queues they supervise) and administrators' });
+      const call = await d.call?.(req.params.id);
+      if (!call) return reply.code(404).send({ error: `no call ${req.params.id}`, field: 'id' });
+      if (scope && !(call.record.queue_id && scope.queues.has(call.record.queue_id))) return reply.code(403).send({ error: `call ${req.params.id} is not in a queue you supervise`, field: 'id' });
+      return call;
     },
   );
 

@@ -236,6 +236,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       view: (callId) => centre!.liveView(callId),
       messages: () => Object.entries(current().voicemailDrops).map(([name, m]) => ({ name, ...(m.description ? { description: m.description } : {}) })),
       recordings: (callId) => calls.recordings(callId),
+      supervises: (agentId) => current().agents[agentId]?.supervises ?? [],
       recording: (id) => calls.recording(id),
       recordingsDir,
       settings: new AgentSettingsStore<AgentSettings>(db, DEFAULT_SETTINGS),
@@ -261,7 +262,17 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
         act: (callId, agentId, action) => scripts().act(callId, agentId, action),
       },
     },
-    reports: { reports, config: current, now: Date.now },
+    reports: {
+      reports,
+      config: current,
+      now: Date.now,
+      call: async (callId) => {
+        const record = await calls.get(callId);
+        if (!record) return undefined;
+        const [recordings, work] = await Promise.all([calls.recordings(callId), workStore.forCall(callId)]);
+        return { record, recordings, work: work.map((w) => ({ agentId: w.agent_id, ...toWork(w), ...(w.wrap_up_ms !== null ? { wrapUpMs: Number(w.wrap_up_ms) } : {}), ...(w.script ? { script: JSON.parse(w.script) as unknown } : {}) })) };
+      },
+    },
     crm: (n) => crm.find(n),
     wallboard: {
       router: () => centre!.router,

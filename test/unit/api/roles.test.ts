@@ -49,6 +49,7 @@ const POLICY: Record<string, Role[]> = {
   'PUT /api/calls/:id/contact': AGENTS,
   // Reports: the handlers keep them to supervisors' queues (below).
   'GET /api/reports/calls': AGENTS,
+  'GET /api/reports/calls/:id': AGENTS,
   'GET /api/reports/queues': AGENTS,
   'GET /api/reports/agents': AGENTS,
   'GET /api/wallboard': ALL,

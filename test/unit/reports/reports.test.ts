@@ -222,3 +222,50 @@ queues:
   caller = { kind: 'agent', agentId: 'a1' };
   t.equal((await get('/api/reports/queues')).statusCode, 403, 'an agent who supervises nothing sees no reports');
 });
+
+t.test("a call's detail for the call log, and its recordings: a supervisor of its queue may, others not", async (t) => {
+  const { db } = await dataSet();
+  t.teardown(() => db.destroy());
+  const parsed = parseConfigTexts([
+    {
+      file: 'c.yaml',
+      text: `sip: { domain: x, transports: [{ protocol: udp, port: 5060 }] }
+agents:
+  a1: { name: A, extension: "1001", sip: { username: "1001", password: pw-1001 } }
+  a3: { name: C, extension: "1003", sip: { username: "1003", password: pw-1003 } }
+  boss: { name: S, extension: "1009", sip: { username: "1009", password: pw-1009 }, supervises: [support] }
+queues:
+  support: { members: [a1] }
+  sales: { members: [a3] }
+`,
+    },
+  ]);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const { registerLiveCalls } = await import('../../../src/api/live-calls.js');
+  const app = Fastify();
+  let caller: { kind: 'admin' } | { kind: 'agent'; agentId: string } = { kind: 'agent', agentId: 'boss' };
+  app.addHook('onRequest', async (req) => void ((req as unknown as { caller: typeof caller }).caller = caller));
+  const queueOf: Record<string, string> = { c1: 'support', c6: 'sales' };
+  registerReports(app, {
+    reports: new Reports(new ReportStore(db)),
+    config: () => parsed.config,
+    now: () => DAY0 + 20 * H,
+    call: async (id) => (queueOf[id] ? { record: { id, queue_id: queueOf[id]! }, recordings: [], work: [] } : undefined),
+  });
+  const rec = (id: string, queue: string, agent: string) => ({ id, call_id: id, segment: 1, agent_id: agent, queue_id: queue, file: `${id}.wav`, started_at: 0, ended_at: 1, status: 'deleted', error: null, expires_at: null, deleted_at: 1 });
+  registerLiveCalls(app, {
+    recordings: async (callId: string) => (callId === 'c1' ? [rec('c1-1', 'support', 'a1')] : [rec('c6-1', 'sales', 'a3')]),
+    recording: async (id: string) => (id === 'c1-1' ? rec('c1-1', 'support', 'a1') : rec('c6-1', 'sales', 'a3')),
+    supervises: (agentId: string) => parsed.config.agents[agentId]?.supervises ?? [],
+  } as never);
+  t.equal((await app.inject({ url: '/api/reports/calls/c1' })).statusCode, 200, "the supervisor: a call of their queue");
+  t.equal((await app.inject({ url: '/api/reports/calls/c6' })).statusCode, 403, 'not of another queue');
+  t.equal((await app.inject({ url: '/api/reports/calls/nope' })).statusCode, 404);
+  t.equal((await app.inject({ url: '/api/recordings/c1-1' })).statusCode, 410, "their queue's recording passes the check (this one's retention ran out)");
+  t.equal((await app.inject({ url: '/api/recordings/c6-1' })).statusCode, 403, "another queue's recording is refused");
+  t.same((await app.inject({ url: '/api/calls/c1/recordings' })).json().recordings.map((r: { id: string }) => r.id), ['c1-1']);
+  caller = { kind: 'agent', agentId: 'a3' };
+  t.equal((await app.inject({ url: '/api/reports/calls/c6' })).statusCode, 403, 'an agent who supervises nothing');
+  t.equal((await app.inject({ url: '/api/recordings/c6-1' })).statusCode, 410, 'an agent: their own segment passes');
+  t.equal((await app.inject({ url: '/api/recordings/c1-1' })).statusCode, 403, "not a colleague's");
+});
