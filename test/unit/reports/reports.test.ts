@@ -171,9 +171,8 @@ t.test('agent activity per day, by hand', async (t) => {
   t.same(before.find((r) => r.agentId === 'a1')?.statusMs, { ready: 2 * H }, 'the day before: ready from 22:00 until midnight');
 });
 
-t.test('the call log: filters, the agent\'s disposition, CSV; a supervisor sees their queues only', async (t) => {
-  const { db } = await dataSet();
-  t.teardown(() => db.destroy());
+/** Agents a1, a2 (support) and a3 (sales), and boss, who supervises support. */
+function supervisedConfig() {
   const parsed = parseConfigTexts([
     {
       file: 'c.yaml',
@@ -190,6 +189,13 @@ queues:
     },
   ]);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.config;
+}
+
+t.test('the call log: filters, the agent\'s disposition, CSV; a supervisor sees their queues only', async (t) => {
+  const { db } = await dataSet();
+  t.teardown(() => db.destroy());
+  const parsed = { config: supervisedConfig() };
   const app = Fastify();
   let caller: { kind: 'admin' } | { kind: 'agent'; agentId: string } = { kind: 'admin' };
   app.addHook('onRequest', async (req) => void ((req as unknown as { caller: typeof caller }).caller = caller));
@@ -226,21 +232,7 @@ queues:
 t.test("a call's detail for the call log, and its recordings: a supervisor of its queue may, others not", async (t) => {
   const { db } = await dataSet();
   t.teardown(() => db.destroy());
-  const parsed = parseConfigTexts([
-    {
-      file: 'c.yaml',
-      text: `sip: { domain: x, transports: [{ protocol: udp, port: 5060 }] }
-agents:
-  a1: { name: A, extension: "1001", sip: { username: "1001", password: pw-1001 } }
-  a3: { name: C, extension: "1003", sip: { username: "1003", password: pw-1003 } }
-  boss: { name: S, extension: "1009", sip: { username: "1009", password: pw-1009 }, supervises: [support] }
-queues:
-  support: { members: [a1] }
-  sales: { members: [a3] }
-`,
-    },
-  ]);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const parsed = { config: supervisedConfig() };
   const { registerLiveCalls } = await import('../../../src/api/live-calls.js');
   const app = Fastify();
   let caller: { kind: 'admin' } | { kind: 'agent'; agentId: string } = { kind: 'agent', agentId: 'boss' };
