@@ -8,7 +8,7 @@ import type { AgentView, RouterEvent } from '../core/acd/types.js';
 import { applyWork, describe, holdsWrapUp, type CallWork, type DispositionList, type WorkPatch } from '../core/work/work.js';
 import type { Config } from '../config/schema.js';
 import type { CallStore } from '../store/calls.js';
-import { toWork, type WorkStore } from '../store/work.js';
+import { toWork, type WorkRow, type WorkStore } from '../store/work.js';
 
 export interface WorkDeps {
   store: WorkStore;
@@ -49,9 +49,18 @@ export class WorkService {
    * timeline says answered it, or one who already has work on it (handed over since).
    */
   async handled(callId: string, agentId: string): Promise<{ queueId?: string } | 'no-call' | 'not-theirs'> {
+    const h = await this.whose(callId, agentId);
+    return typeof h === 'string' ? h : h.queueId ? { queueId: h.queueId } : {};
+  }
+
+  /** {@link handled}, with the agent's stored work on the call (read once, for the caller to use). */
+  private async whose(callId: string, agentId: string): Promise<{ queueId?: string; row?: WorkRow } | 'no-call' | 'not-theirs'> {
     const live = this.d.liveCall(callId);
     const row = await this.d.store.get(callId, agentId);
-    if (row) return row.queue_id ? { queueId: row.queue_id } : live?.queueId ? { queueId: live.queueId } : {};
+    if (row) {
+      const queueId = row.queue_id ?? live?.queueId;
+      return { row, ...(queueId ? { queueId } : {}) };
+    }
     if (live?.agentId === agentId) return live.queueId ? { queueId: live.queueId } : {};
     const record = await this.d.calls.get(callId);
     if (!record && !live) return 'no-call';
@@ -62,20 +71,17 @@ export class WorkService {
   }
 
   async read(callId: string, agentId: string): Promise<WorkResult> {
-    const h = await this.handled(callId, agentId);
-    if (h === 'no-call') return { ok: false, status: 404, error: `no call ${callId}` };
-    if (h === 'not-theirs') return { ok: false, status: 403, error: `call ${callId} was not handled by agent ${agentId}` };
-    return { ok: true, view: this.view(callId, agentId, h.queueId, toWork(await this.d.store.get(callId, agentId))) };
+    const h = await this.whose(callId, agentId);
+    if (typeof h === 'string') return refusal(h, callId, agentId);
+    return { ok: true, view: this.view(callId, agentId, h.queueId, toWork(h.row)) };
   }
 
   /** The agent's change to their work on the call; a disposition given releases a held wrap-up. */
   async update(callId: string, agentId: string, patch: WorkPatch): Promise<WorkResult> {
-    const h = await this.handled(callId, agentId);
-    if (h === 'no-call') return { ok: false, status: 404, error: `no call ${callId}` };
-    if (h === 'not-theirs') return { ok: false, status: 403, error: `call ${callId} was not handled by agent ${agentId}` };
+    const h = await this.whose(callId, agentId);
+    if (typeof h === 'string') return refusal(h, callId, agentId);
     const list = this.dispositions(h.queueId);
-    const row = await this.d.store.get(callId, agentId);
-    const before = toWork(row);
+    const before = toWork(h.row);
     const checked = applyWork(before, patch, list);
     if (!checked.ok) return { ok: false, status: 400, error: `${checked.field}: ${checked.message}` };
     const w = checked.work;
@@ -131,4 +137,8 @@ export class WorkService {
     const list = this.dispositions(queueId);
     return { callId, agentId, ...(queueId ? { queueId } : {}), work, ...(list ? { dispositions: list } : {}) };
   }
+}
+
+function refusal(why: 'no-call' | 'not-theirs', callId: string, agentId: string): WorkResult {
+  return why === 'no-call' ? { ok: false, status: 404, error: `no call ${callId}` } : { ok: false, status: 403, error: `call ${callId} was not handled by agent ${agentId}` };
 }
