@@ -14,7 +14,7 @@ import type { Caller } from './auth.js';
 import type { Config } from '../config/schema.js';
 import type { Router } from '../core/acd/router.js';
 import type { LiveEvent } from '../app/calls/state.js';
-import { localDay, Reports } from '../app/reports.js';
+import { parseRange, Reports, type Range } from '../app/reports.js';
 import { scopeOf } from './reports.js';
 
 export interface WallboardDeps {
@@ -51,9 +51,9 @@ export async function wallboard(d: WallboardDeps, scope: { queues: Set<string>; 
   const now = d.now();
   const tz = config.reports.timeZone;
   const sl = config.reports.serviceLevelSec;
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  const day = localDay(today, tz)!;
-  const figures = await d.reports.queues({ from: day.start, to: Math.max(now, day.start + 1), tz }, sl);
+  // Today so far, in the site's time zone: the reports' default range.
+  const today = parseRange(undefined, undefined, tz, now) as Range;
+  const figures = await d.reports.queues(today, sl);
   const router = d.router();
   const queueIds = Object.keys(config.queues).filter((q) => !scope || scope.queues.has(q));
   const since = new Map(d.statuses().map((s) => [s.agentId, s.since]));

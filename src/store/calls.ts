@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import type { Db } from './db.js';
 import type { CallTable, RecordingTable } from './tables.js';
+import { blankWork } from './work.js';
 
 export type CallRow = CallTable;
 export type CallPatch = Partial<Omit<CallTable, 'id'>>;
@@ -161,7 +162,7 @@ export class CallStore {
     this.enqueue('wrap-up time', () =>
       this.db
         .insertInto('call_work')
-        .values({ call_id: callId, agent_id: agentId, queue_id: null, disposition: null, notes: null, tags: null, required: 0, wrap_up_ms: ms, script: null, updated_at: at })
+        .values({ ...blankWork(callId, agentId, at), wrap_up_ms: ms })
         .onConflict((oc) => oc.columns(['call_id', 'agent_id']).doUpdateSet({ wrap_up_ms: ms }))
         .execute(),
     );

@@ -140,7 +140,7 @@ export class ContactStore {
   async nameOf(number: string): Promise<string | undefined> {
     const n = normalizeNumber(number);
     if (!n) return undefined;
-    const row = await this.db.selectFrom('contacts').select(['name', 'company']).where('number', 'in', [n, n.replace(/^\+/, ''), `+${n.replace(/^\+/, '')}`]).executeTakeFirst();
+    const row = await this.db.selectFrom('contacts').select(['name', 'company']).where('number', 'in', variants(n)).executeTakeFirst();
     return row ? (row.company ? `${row.name} (${row.company})` : row.name) : undefined;
   }
 }

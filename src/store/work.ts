@@ -11,6 +11,11 @@ export function toWork(row: WorkRow | undefined): CallWork {
   return work;
 }
 
+/** A row of nobody's work yet: what an insert starts from before its own columns. */
+export function blankWork(callId: string, agentId: string, updatedAt: number): WorkRow {
+  return { call_id: callId, agent_id: agentId, queue_id: null, disposition: null, notes: null, tags: null, required: 0, wrap_up_ms: null, script: null, updated_at: updatedAt };
+}
+
 export class WorkStore {
   constructor(private readonly db: Db) {}
 
@@ -27,7 +32,7 @@ export class WorkStore {
   async put(callId: string, agentId: string, patch: Partial<Omit<WorkRow, 'call_id' | 'agent_id'>> & { updated_at: number }): Promise<void> {
     await this.db
       .insertInto('call_work')
-      .values({ call_id: callId, agent_id: agentId, queue_id: null, disposition: null, notes: null, tags: null, required: 0, wrap_up_ms: null, script: null, ...patch })
+      .values({ ...blankWork(callId, agentId, patch.updated_at), ...patch })
       .onConflict((oc) => oc.columns(['call_id', 'agent_id']).doUpdateSet(patch))
       .execute();
   }
