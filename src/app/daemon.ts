@@ -115,6 +115,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const fs = config.freeswitch;
   const media = new MediaConnection(
     srf,
+    esl,
     { address: fs.eventSocket.host, port: fs.eventSocket.port, secret: fs.eventSocket.password, listenAddress: fs.listenAddress, listenPort: fs.listenPort, profile: fs.mediaProfile },
     log.child({ component: 'media' }),
   );

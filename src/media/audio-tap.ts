@@ -67,8 +67,7 @@ export class AudioTap extends EventEmitter<AudioTapEvents> {
   /** Creates the tap endpoint and bridges `leg` to it: from now on the leg's audio arrives as 'audio' events. */
   async attach(ms: MediaServer, leg: Endpoint): Promise<void> {
     this.endpoint = await ms.createEndpoint({ remoteSdp: this.sdp() });
-    // When the tap goes away the leg must stay up, parked, for whatever comes next.
-    await leg.set({ hangup_after_bridge: 'false', park_after_bridge: 'true' });
+    // When the tap goes away the leg stays up, parked, for whatever comes next (dialplans/mrf.xml).
     await leg.bridge(this.endpoint);
   }
 

@@ -8,9 +8,6 @@
  */
 import type { Endpoint } from './media-server.js';
 
-/** A live call's legs survive losing their bridge partner (hold, a transfer, a drop): parked, not hung up. */
-export const PARK_AFTER_BRIDGE = { hangup_after_bridge: 'false', park_after_bridge: 'true' };
-
 /** Runs one API command (`uuid_break <uuid> all`) and returns FreeSWITCH's reply. */
 export type Api = (command: string) => Promise<string>;
 
@@ -42,32 +39,43 @@ export async function silence(api: Api, uuid: string): Promise<void> {
   await api(`uuid_break ${uuid} all`).catch(() => undefined);
 }
 
-/** Takes the leg out of any bridge and plays `file` from its start; resolves when it has played. */
+/**
+ * Takes the leg out of any bridge and plays `file` from its start; resolves
+ * when it has played. The leg is parked first: a playback sent while the
+ * transfer is still being carried out is broken off by it.
+ */
 export async function playAlone(api: Api, ep: Endpoint, file: string): Promise<void> {
-  await ok(api, `uuid_transfer ${ep.uuid} park inline`);
+  await park(api, ep.uuid);
   await ep.play(file);
 }
 
 /**
- * Bridges two legs (whatever either heard stops), and answers once
- * FreeSWITCH's media bridge runs (`bridge_to` on both), asking once more if it
- * did not take. uuid_bridge only starts a transfer: a leg moved out of
- * another bridge whose old partner was hung up before the move finished was
- * parked (park_after_bridge) in about one attended transfer in five, leaving
- * customer and colleague in silence; the live call's next command (that
- * hang-up) now waits for this.
+ * Waits until FreeSWITCH's media bridge of the two legs runs; false after
+ * `timeoutMs`. Started before the command that bridges them.
  */
-export async function bridge(api: Api, a: string, b: string): Promise<void> {
+export type BridgeWatch = (a: string, b: string, timeoutMs: number) => Promise<boolean>;
+
+/**
+ * Bridges two legs (whatever either heard stops), and answers once
+ * FreeSWITCH's media bridge runs, asking once more if it did not take.
+ * uuid_bridge only starts a transfer: a leg moved out of another bridge whose
+ * old partner was hung up before the move finished was parked
+ * (park_after_bridge) in about one attended transfer in five, leaving
+ * customer and colleague in silence; the live call's next command (that
+ * hang-up) now waits for this. The bridge is seen starting by its
+ * CHANNEL_BRIDGE event (`started`), not by asking `bridge_to` over and over:
+ * each question is a background job, a thread in FreeSWITCH, and under load
+ * those questions multiplied as bridges slowed.
+ */
+export async function bridge(api: Api, a: string, b: string, started: BridgeWatch): Promise<void> {
   await silence(api, a);
   for (let attempt = 0; ; attempt++) {
+    const running = started(a, b, 1_000);
     await ok(api, `uuid_bridge ${a} ${b}`);
-    const deadline = Date.now() + 1_000;
-    while (Date.now() < deadline) {
-      // bridge_to is set on both once the media bridge runs (uuid_bridge sets bridge_uuid at once, bridged or not).
-      const [ab, ba] = await Promise.all([api(`uuid_getvar ${a} bridge_to`), api(`uuid_getvar ${b} bridge_to`)]);
-      if (ab.trim() === b && ba.trim() === a) return;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    if (await running) return;
+    // No event seen (a lost event, a reconnection): FreeSWITCH's own word, once.
+    const [ab, ba] = await Promise.all([api(`uuid_getvar ${a} bridge_to`), api(`uuid_getvar ${b} bridge_to`)]);
+    if (ab.trim() === b && ba.trim() === a) return;
     if (attempt >= 1) throw new Error(`legs ${a} and ${b} did not bridge`);
   }
 }

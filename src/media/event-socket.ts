@@ -1,8 +1,17 @@
 /**
  * The daemon's own Event Socket connection to FreeSWITCH (esl-lite): health
- * probing and the channel events the platform records (RTP counters at
- * hang-up). esl-lite reconnects by itself and re-queues commands; a cheap
- * periodic `status` tells whether FreeSWITCH is really answering.
+ * probing, the channel events the platform records (RTP counters at
+ * hang-up), and bridges starting (CHANNEL_BRIDGE, awaited by
+ * {@link EventSocket.bridgeStarted}). esl-lite reconnects by itself and
+ * re-queues commands; a cheap periodic `status` tells whether FreeSWITCH is
+ * really answering.
+ *
+ * Applications run on the media legs over this connection too
+ * ({@link EventSocket.execute}, for src/media/legs.ts), answered by their
+ * CHANNEL_EXECUTE_COMPLETE events. FreeSWITCH serialises every event it
+ * sends here to JSON with all of the channel's variables: esl-lite's
+ * default subscription to every CUSTOM event (each phone's registration, each
+ * conference's chatter) is not asked for.
  */
 import { EventEmitter } from 'node:events';
 import { FreeSwitchClient } from 'esl-lite';
@@ -21,11 +30,41 @@ export interface EventSocketEvents {
   'channel-stats': [stats: ChannelStats];
 }
 
+/** esl-lite's set of events it subscribes to on each (re)connection (3.2.x, pinned). */
+const DEFAULT_SUBSCRIPTIONS_NOT_NEEDED = ['CUSTOM'];
+
+/**
+ * What FreeSWITCH may send here at all (an event passes if it matches any):
+ * CHANNEL_EXECUTE_COMPLETE only for the applications the daemon ran, whose
+ * Application-UUID esl-lite makes a ULID (26 Crockford base-32 characters;
+ * FreeSWITCH's own are hex with dashes). The dialplan's answer and park on
+ * every leg are not serialised for nothing.
+ */
+const FILTERS = [
+  'Event-Name CHANNEL_HANGUP_COMPLETE',
+  'Event-Name CHANNEL_BRIDGE',
+  'Event-Name BACKGROUND_JOB',
+  'Application-UUID /^[0-9A-HJKMNP-TV-Z]{26}$/',
+];
+
+/** esl-lite internals (3.2.x, pinned): its subscribing, and its command queue. */
+interface EslLiteInternals {
+  registeredEventNames?: Set<string>;
+  event_json(event: string): void;
+  queue: { enqueue(item: { queued: number; buf: Buffer; resolve: () => boolean }): void };
+  sendNextCommand(): void;
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
 export class EventSocket extends EventEmitter<EventSocketEvents> {
   readonly client: FreeSwitchClient;
   private timer?: NodeJS.Timeout;
   up = false;
   lastError = 'not connected yet';
+  private readonly bridgeWaiters = new Map<string, Set<() => void>>();
 
   constructor(
     opts: { host: string; port: number; password: string },
@@ -37,6 +76,22 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     this.setMaxListeners(0);
     // esl-lite logs every reconnect attempt at error level; the probe below reports the state once instead.
     this.client = new FreeSwitchClient({ ...opts, logger: log.child({ component: 'esl' }, { level: 'fatal' }) });
+    // It connects on the next tick and subscribes to this set then (and on every reconnection).
+    const lite = this.client as unknown as EslLiteInternals;
+    for (const name of DEFAULT_SUBSCRIPTIONS_NOT_NEEDED) lite.registeredEventNames?.delete(name);
+    // BACKGROUND_JOB is subscribed on every (re)connection: the filters follow it.
+    const subscribe = lite.event_json.bind(lite);
+    lite.event_json = (event: string) => {
+      subscribe(event);
+      if (event !== 'BACKGROUND_JOB') return;
+      for (const f of FILTERS) lite.queue.enqueue({ queued: performance.now(), buf: Buffer.from(`filter ${f}\n\n`), resolve: () => true });
+      lite.sendNextCommand();
+    };
+    this.client.on('CHANNEL_BRIDGE', (ev) => {
+      const d = ev.body.data;
+      const waiters = this.bridgeWaiters.get(pairKey(String(d['Bridge-A-Unique-ID'] ?? ''), String(d['Bridge-B-Unique-ID'] ?? '')));
+      if (waiters) for (const w of [...waiters]) w();
+    });
     this.client.on('CHANNEL_HANGUP_COMPLETE', (ev) => {
       const d = ev.body.data;
       const num = (k: string) => Number(d[k] ?? 0) || 0;
@@ -68,6 +123,35 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
       if (this.timer !== undefined) this.timer = setTimeout(probe, this.probeMs);
     };
     this.timer = setTimeout(probe, 0);
+  }
+
+  /**
+   * Resolves true once FreeSWITCH's media bridge of the two legs runs (its
+   * CHANNEL_BRIDGE event, either way round), false after `timeoutMs`. Ask
+   * before sending the command that bridges them.
+   */
+  bridgeStarted(a: string, b: string, timeoutMs: number): Promise<boolean> {
+    const key = pairKey(a, b);
+    return new Promise((resolve) => {
+      const waiters = this.bridgeWaiters.get(key) ?? new Set();
+      this.bridgeWaiters.set(key, waiters);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(settle);
+        if (waiters.size === 0 && this.bridgeWaiters.get(key) === waiters) this.bridgeWaiters.delete(key);
+        resolve(ok);
+      };
+      const settle = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      waiters.add(settle);
+    });
+  }
+
+  /** Runs an application on a channel and answers its CHANNEL_EXECUTE_COMPLETE event's headers. */
+  async execute(uuid: string, app: string, arg: string, timeoutMs: number): Promise<Record<string, unknown>> {
+    const res = await this.client.command_uuid(uuid, app, arg, timeoutMs);
+    if (res instanceof Error) throw res;
+    return res.body.data as Record<string, unknown>;
   }
 
   async api(command: string, timeoutMs = 2_000): Promise<string> {

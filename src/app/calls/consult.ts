@@ -19,7 +19,6 @@
  */
 import type { AgentId } from '../../core/acd/types.js';
 import type { ConsultTarget } from '../../core/call/live-call.js';
-import { PARK_AFTER_BRIDGE } from '../../media/call-media.js';
 import { connectDeviceLeg } from '../../media/device-leg.js';
 import { releaseEndpoint } from '../../media/media-server.js';
 import { ring, type AnsweredOffer, type OfferOutcome } from '../../sip/ring.js';
@@ -253,7 +252,6 @@ export async function joinParty(
   const uuid = ep.uuid;
   const party: Party = { ep, dialog, ...who };
   addParty(ctx, call, party);
-  await ep.set(PARK_AFTER_BRIDGE).catch(() => undefined);
   if (call.ended || !call.session) {
     dialog.destroy();
     releaseEndpoint(ep);

@@ -133,7 +133,7 @@ export async function execMedia(ctx: CentreContext, call: CallState, c: MediaCom
         await Promise.all([musicOff(api, m, a), musicOff(api, m, b)]);
         forgetMember(m, a);
         forgetMember(m, b);
-        await bridge(api, a, b);
+        await bridge(api, a, b, (x, y, ms) => ctx.d.esl.bridgeStarted(x, y, ms));
         m.bridged = [a, b];
       }
       if (!call.ended) ctx.timeline(call, 'bridged', { legs: [roleOf(call, a), roleOf(call, b)], agentId: call.session?.machine.agentId });

@@ -5,7 +5,6 @@
  * agent's media leg is set up and the live call takes over (live-control.ts).
  */
 import type { AgentId } from '../../core/acd/types.js';
-import { PARK_AFTER_BRIDGE } from '../../media/call-media.js';
 import { connectDeviceLeg } from '../../media/device-leg.js';
 import { identityAsUac } from '../../sip/dialog-identity.js';
 import { ring, targetsOf } from '../../sip/ring.js';
@@ -106,8 +105,7 @@ export async function connect(ctx: CentreContext, callId: string, agentId: Agent
       if (call.agent?.dialog === dialog) ctx.wire(call, { type: held ? 'hold' : 'resume', by: 'phone' });
     });
     if (call.ended) return ctx.releaseOtherLeg(call);
-    // Either leg may leave the bridge (hold, a transfer, a voicemail drop): the other stays up, parked.
-    await Promise.all([call.caller.ep.set(PARK_AFTER_BRIDGE), ep.set(PARK_AFTER_BRIDGE)]);
+    // Either leg may leave the bridge (hold, a transfer, a voicemail drop): the other stays up, parked (dialplans/mrf.xml).
     await startLive(ctx, call);
   } catch (err) {
     d.log.error({ callId, agentId, err: (err as Error).message }, 'connecting agent failed');

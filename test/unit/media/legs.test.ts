@@ -1,0 +1,164 @@
+/**
+ * The media legs' commands, the bridge's wait, and what the daemon's Event
+ * Socket connection asks FreeSWITCH for, against a stand-in Event Socket
+ * server (the real stack's tests prove the legs carry calls).
+ */
+import net from 'node:net';
+import { EventEmitter, once } from 'node:events';
+import type Srf from 'drachtio-srf';
+import pino from 'pino';
+import t from 'tap';
+import { bridge } from '../../../src/media/call-media.js';
+import { EventSocket } from '../../../src/media/event-socket.js';
+import { Leg } from '../../../src/media/legs.js';
+
+function fakeDialog() {
+  const d = Object.assign(new EventEmitter(), {
+    local: { sdp: 'device-offer' },
+    remote: { sdp: 'freeswitch-answer' },
+    byes: 0,
+    destroy: async () => {
+      d.byes++;
+      d.emit('destroy');
+    },
+  });
+  return d;
+}
+
+function fakeEsl() {
+  const sent: string[] = [];
+  const executed: [string, string, string][] = [];
+  let next: Record<string, unknown> = {};
+  const esl = {
+    api: async (cmd: string) => {
+      sent.push(cmd);
+      return '+OK';
+    },
+    execute: async (uuid: string, app: string, arg: string) => {
+      executed.push([uuid, app, arg]);
+      return next;
+    },
+  };
+  return { esl, sent, executed, answer: (ev: Record<string, unknown>) => (next = ev) };
+}
+
+t.test('a leg: its SDPs, commands on its channel, one BYE', async (t) => {
+  const dialog = fakeDialog();
+  const f = fakeEsl();
+  const leg = new Leg('uuid-1', dialog as unknown as Srf.Dialog, f.esl as unknown as EventSocket);
+  t.equal(leg.local.sdp, 'freeswitch-answer', "the leg's own SDP is FreeSWITCH's answer");
+  t.equal(leg.remote.sdp, 'device-offer');
+  await leg.play(['a.wav', 'b.wav']);
+  t.same(f.executed.at(-1), ['uuid-1', 'playback', 'a.wav!b.wav'], 'several files joined with the delimiter the dialplan sets');
+  f.answer({ 'Application-Response': 'FILE NOT FOUND' });
+  await t.rejects(leg.play('missing.wav'), /File Not Found/);
+  f.answer({ variable_cc_digits: '42' });
+  t.same(await leg.playCollect({ file: 'menu.wav', max: 2, timeout: 5000 }), { digits: '42' });
+  t.same(f.executed.at(-1), ['uuid-1', 'play_and_get_digits', '0 2 1 5000 # menu.wav silence_stream://250 cc_digits \\d+ 8000']);
+  f.answer({});
+  t.same(await leg.playCollect({ file: 'menu.wav' }), {}, 'no digits');
+  await leg.set({ a: '1', b: 'two' });
+  t.equal(f.sent.at(-1), 'uuid_setvar_multi uuid-1 a=1;b=two');
+  await leg.bridge({ uuid: 'uuid-2' } as Leg);
+  t.equal(f.sent.at(-1), 'uuid_bridge uuid-1 uuid-2');
+  t.ok(leg.connected);
+  await leg.destroy();
+  await leg.destroy();
+  t.equal(dialog.byes, 1, 'hung up once');
+  t.notOk(leg.connected);
+});
+
+t.test('a far-end hang-up: the leg is no longer connected and sends no BYE', async (t) => {
+  const dialog = fakeDialog();
+  const leg = new Leg('uuid-3', dialog as unknown as Srf.Dialog, fakeEsl().esl as unknown as EventSocket);
+  dialog.emit('destroy');
+  t.notOk(leg.connected);
+  await leg.destroy();
+  t.equal(dialog.byes, 0);
+});
+
+t.test("bridge: waits for FreeSWITCH's bridge event, asks bridge_to only without it, and gives up after two tries", async (t) => {
+  const sent: string[] = [];
+  const vars: Record<string, string> = {};
+  const api = async (cmd: string) => {
+    sent.push(cmd);
+    const m = /^uuid_getvar (\S+) bridge_to$/.exec(cmd);
+    return m ? (vars[m[1]!] ?? '_undef_') : '+OK';
+  };
+  await bridge(api, 'a', 'b', async () => true);
+  t.same(sent, ['uuid_break a all', 'uuid_bridge a b'], 'no polling when the event comes');
+
+  sent.length = 0;
+  vars.a = 'b';
+  vars.b = 'a';
+  await bridge(api, 'a', 'b', async () => false);
+  t.same(sent, ['uuid_break a all', 'uuid_bridge a b', 'uuid_getvar a bridge_to', 'uuid_getvar b bridge_to'], "no event: FreeSWITCH's word once");
+
+  sent.length = 0;
+  delete vars.a;
+  await t.rejects(bridge(api, 'a', 'b', async () => false), /did not bridge/);
+  t.equal(sent.filter((c) => c.startsWith('uuid_bridge')).length, 2, 'asked twice');
+});
+
+/** A stand-in Event Socket server: authenticates, records each command, answers +OK, and can send events. */
+async function eslServer() {
+  const commands: string[] = [];
+  let socket: net.Socket | undefined;
+  const server = net.createServer((s) => {
+    socket = s;
+    let buf = '';
+    s.write('Content-Type: auth/request\n\n');
+    s.on('data', (d) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const cmd = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        commands.push(cmd);
+        s.write('Content-Type: command/reply\nReply-Text: +OK\n\n');
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    commands,
+    event(data: Record<string, string>) {
+      const body = JSON.stringify(data);
+      socket?.write(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`);
+    },
+    close: () => new Promise<void>((r) => {
+      socket?.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+t.test("the daemon's connection: no CUSTOM events, only what it uses passes FreeSWITCH's filters, and a bridge is seen by its event", async (t) => {
+  const srv = await eslServer();
+  const esl = new EventSocket({ host: '127.0.0.1', port: srv.port, password: 'secret' }, pino({ level: 'silent' }), 60_000);
+  t.teardown(async () => {
+    esl.stop();
+    await srv.close();
+  });
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    t.ok(ok(), what);
+  };
+  await until('the filters are sent', () => srv.commands.some((c) => c.startsWith('filter Application-UUID')));
+  t.equal(srv.commands[0], 'auth secret');
+  const events = srv.commands.filter((c) => c.startsWith('event json ')).map((c) => c.slice(11));
+  t.notOk(events.includes('CUSTOM'), 'not every CUSTOM event');
+  for (const e of ['BACKGROUND_JOB', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_BRIDGE']) t.ok(events.includes(e), `subscribes to ${e}`);
+  t.same(
+    srv.commands.filter((c) => c.startsWith('filter ')),
+    ['filter Event-Name CHANNEL_HANGUP_COMPLETE', 'filter Event-Name CHANNEL_BRIDGE', 'filter Event-Name BACKGROUND_JOB', 'filter Application-UUID /^[0-9A-HJKMNP-TV-Z]{26}$/'],
+  );
+
+  const seen = esl.bridgeStarted('leg-a', 'leg-b', 2_000);
+  const other = esl.bridgeStarted('leg-a', 'leg-c', 200);
+  srv.event({ 'Event-Name': 'CHANNEL_BRIDGE', 'Bridge-A-Unique-ID': 'leg-b', 'Bridge-B-Unique-ID': 'leg-a' });
+  t.equal(await seen, true, 'either way round');
+  t.equal(await other, false, 'another pair times out');
+});
