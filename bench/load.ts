@@ -50,6 +50,8 @@ interface Step {
   attempted: number;
   answered: number;
   failed: number;
+  /** Answered by both phones but never bridged by FreeSWITCH (counted in failed). */
+  unbridged: number;
   retrans: number;
   offerP50: number;
   offerP99: number;
@@ -94,11 +96,14 @@ export async function benchLoad(): Promise<Step[] | undefined> {
       }, 60_000, 500).catch(() => undefined);
       const rows = await sql<{ d: number }>`select offered_at - queued_at as d from calls where arrived_at >= ${startedAt} and offered_at is not null and queued_at is not null`.execute(stack.daemon.db);
       const offers = rows.rows.map((x) => Number(x.d));
+      // SIPp counts a call whose phones were answered; a call whose media was never bridged failed all the same.
+      const unbridged = await sql<{ n: number }>`select count(*) as n from calls c where c.arrived_at >= ${startedAt} and c.agent_answered_at is not null and not exists (select 1 from call_events e where e.call_id = c.id and e.type = 'bridged')`.execute(stack.daemon.db);
       const step: Step = {
         rate,
         attempted: counters.created || calls,
         answered: counters.success,
-        failed: counters.failed + (r.code !== 0 && counters.failed === 0 ? Math.max(0, calls - counters.success) : 0),
+        failed: counters.failed + (r.code !== 0 && counters.failed === 0 ? Math.max(0, calls - counters.success) : 0) + Number(unbridged.rows[0]!.n),
+        unbridged: Number(unbridged.rows[0]!.n),
         retrans: counters.retrans,
         offerP50: percentile(offers, 50),
         offerP99: percentile(offers, 99),
@@ -106,7 +111,7 @@ export async function benchLoad(): Promise<Step[] | undefined> {
         rss: Object.fromEntries(Object.entries(after).map(([k, u]) => [k, u.rssMb])),
       };
       steps.push(step);
-      console.log(`  ${rate} cps: ${step.answered}/${step.attempted} answered, ${step.failed} failed, offer p99 ${step.offerP99.toFixed(1)} ms, CPU fs ${step.cpu.freeswitch!.toFixed(0)}% drachtio ${step.cpu.drachtio!.toFixed(0)}% daemon ${step.cpu.daemon!.toFixed(0)}%`);
+      console.log(`  ${rate} cps: ${step.answered}/${step.attempted} answered, ${step.failed} failed (${step.unbridged} never bridged), offer p99 ${step.offerP99.toFixed(1)} ms, CPU fs ${step.cpu.freeswitch!.toFixed(0)}% drachtio ${step.cpu.drachtio!.toFixed(0)}% daemon ${step.cpu.daemon!.toFixed(0)}%`);
       if (step.failed > 0 || step.offerP99 > P99_LIMIT_MS) break;
       await new Promise((res) => setTimeout(res, 3_000));
     }

@@ -30,8 +30,6 @@ export interface EventSocketEvents {
   'channel-stats': [stats: ChannelStats];
 }
 
-/** esl-lite's set of events it subscribes to on each (re)connection (3.2.x, pinned). */
-const DEFAULT_SUBSCRIPTIONS_NOT_NEEDED = ['CUSTOM'];
 
 /**
  * What FreeSWITCH may send here at all (an event passes if it matches any):
@@ -55,6 +53,38 @@ interface EslLiteInternals {
   sendNextCommand(): void;
 }
 
+/**
+ * An esl-lite client that subscribes to `events` only (it always adds
+ * BACKGROUND_JOB, for bgapi) and, on every (re)connection, asks FreeSWITCH
+ * to filter to `filters`. esl-lite subscribes to its set when it connects,
+ * on the next tick; BACKGROUND_JOB is always among them, so the filters
+ * follow it.
+ */
+function eslClient(opts: { host: string; port: number; password: string }, log: Logger, events: string[], filters: string[]): FreeSwitchClient {
+  // esl-lite logs every reconnect attempt at error level; the probe reports the state once instead.
+  const client = new FreeSwitchClient({ ...opts, logger: log.child({ component: 'esl' }, { level: 'fatal' }) });
+  const lite = client as unknown as EslLiteInternals;
+  lite.registeredEventNames?.clear();
+  for (const e of ['BACKGROUND_JOB', ...events]) lite.registeredEventNames?.add(e);
+  const subscribe = lite.event_json.bind(lite);
+  lite.event_json = (event: string) => {
+    subscribe(event);
+    if (event !== 'BACKGROUND_JOB') return;
+    for (const f of filters) lite.queue.enqueue({ queued: performance.now(), buf: Buffer.from(`filter ${f}\n\n`), resolve: () => true });
+    lite.sendNextCommand();
+  };
+  return client;
+}
+
+/**
+ * API commands go over a few more connections, least busy first: FreeSWITCH
+ * reads a connection's commands one byte at a time, yielding the CPU after
+ * each, and writes out the events queued for it in between, so under load one
+ * connection held commands back for seconds (esl-lite sends the next only
+ * once the last is answered).
+ */
+const COMMAND_CONNECTIONS = 4;
+
 function pairKey(a: string, b: string): string {
   return a < b ? `${a} ${b}` : `${b} ${a}`;
 }
@@ -65,6 +95,7 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
   up = false;
   lastError = 'not connected yet';
   private readonly bridgeWaiters = new Map<string, Set<() => void>>();
+  private readonly commands: { client: FreeSwitchClient; busy: number }[];
 
   constructor(
     opts: { host: string; port: number; password: string },
@@ -74,19 +105,8 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     super();
     // Each call adopted after a restart listens for its own channels' end: hundreds of listeners are normal.
     this.setMaxListeners(0);
-    // esl-lite logs every reconnect attempt at error level; the probe below reports the state once instead.
-    this.client = new FreeSwitchClient({ ...opts, logger: log.child({ component: 'esl' }, { level: 'fatal' }) });
-    // It connects on the next tick and subscribes to this set then (and on every reconnection).
-    const lite = this.client as unknown as EslLiteInternals;
-    for (const name of DEFAULT_SUBSCRIPTIONS_NOT_NEEDED) lite.registeredEventNames?.delete(name);
-    // BACKGROUND_JOB is subscribed on every (re)connection: the filters follow it.
-    const subscribe = lite.event_json.bind(lite);
-    lite.event_json = (event: string) => {
-      subscribe(event);
-      if (event !== 'BACKGROUND_JOB') return;
-      for (const f of FILTERS) lite.queue.enqueue({ queued: performance.now(), buf: Buffer.from(`filter ${f}\n\n`), resolve: () => true });
-      lite.sendNextCommand();
-    };
+    this.client = eslClient(opts, log, ['CHANNEL_EXECUTE_COMPLETE'], FILTERS);
+    this.commands = Array.from({ length: COMMAND_CONNECTIONS }, () => ({ client: eslClient(opts, log, [], ['Event-Name BACKGROUND_JOB']), busy: 0 }));
     this.client.on('CHANNEL_BRIDGE', (ev) => {
       const d = ev.body.data;
       const waiters = this.bridgeWaiters.get(pairKey(String(d['Bridge-A-Unique-ID'] ?? ''), String(d['Bridge-B-Unique-ID'] ?? '')));
@@ -155,14 +175,21 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
   }
 
   async api(command: string, timeoutMs = 2_000): Promise<string> {
-    const res = await this.client.bgapi(command, timeoutMs);
-    if (res instanceof Error) throw res;
-    return String(res.body.response ?? '');
+    const c = this.commands.reduce((a, b) => (b.busy < a.busy ? b : a));
+    c.busy++;
+    try {
+      const res = await c.client.bgapi(command, timeoutMs);
+      if (res instanceof Error) throw res;
+      return String(res.body.response ?? '');
+    } finally {
+      c.busy--;
+    }
   }
 
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.client.end();
+    for (const c of this.commands) c.client.end();
   }
 }

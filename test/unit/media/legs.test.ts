@@ -100,42 +100,50 @@ t.test("bridge: waits for FreeSWITCH's bridge event, asks bridge_to only without
   t.equal(sent.filter((c) => c.startsWith('uuid_bridge')).length, 2, 'asked twice');
 });
 
-/** A stand-in Event Socket server: authenticates, records each command, answers +OK, and can send events. */
+/** A stand-in Event Socket server: authenticates each connection, records its commands, answers +OK, and can send events. */
 async function eslServer() {
-  const commands: string[] = [];
-  let socket: net.Socket | undefined;
-  const server = net.createServer((s) => {
-    socket = s;
+  const conns: { socket: net.Socket; commands: string[] }[] = [];
+  const server = net.createServer((socket) => {
+    const conn = { socket, commands: [] as string[] };
+    conns.push(conn);
     let buf = '';
-    s.write('Content-Type: auth/request\n\n');
-    s.on('data', (d) => {
+    socket.write('Content-Type: auth/request\n\n');
+    socket.on('data', (d) => {
       buf += d.toString();
       let i: number;
       while ((i = buf.indexOf('\n\n')) >= 0) {
         const cmd = buf.slice(0, i);
         buf = buf.slice(i + 2);
-        commands.push(cmd);
-        s.write('Content-Type: command/reply\nReply-Text: +OK\n\n');
+        conn.commands.push(cmd);
+        const job = /^bgapi (.*)\njob-uuid: (\S+)/.exec(cmd);
+        socket.write('Content-Type: command/reply\nReply-Text: +OK\n\n');
+        if (job) {
+          const body = JSON.stringify({ 'Event-Name': 'BACKGROUND_JOB', 'Job-UUID': job[2], _body: `+OK ${job[1]}` });
+          socket.write(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`);
+        }
       }
     });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  const main = () => conns.find((c) => c.commands.includes('event json CHANNEL_EXECUTE_COMPLETE'));
   return {
     port: (server.address() as net.AddressInfo).port,
-    commands,
+    conns,
+    main,
     event(data: Record<string, string>) {
       const body = JSON.stringify(data);
-      socket?.write(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`);
+      main()?.socket.write(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`);
     },
-    close: () => new Promise<void>((r) => {
-      socket?.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of conns) c.socket.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
-t.test("the daemon's connection: no CUSTOM events, only what it uses passes FreeSWITCH's filters, and a bridge is seen by its event", async (t) => {
+t.test("the daemon's connections: events and applications on one, no CUSTOM events, only what it uses passes FreeSWITCH's filters; API commands spread over the others", async (t) => {
   const srv = await eslServer();
   const esl = new EventSocket({ host: '127.0.0.1', port: srv.port, password: 'secret' }, pino({ level: 'silent' }), 60_000);
   t.teardown(async () => {
@@ -143,18 +151,29 @@ t.test("the daemon's connection: no CUSTOM events, only what it uses passes Free
     await srv.close();
   });
   const until = async (what: string, ok: () => boolean) => {
-    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
     t.ok(ok(), what);
   };
-  await until('the filters are sent', () => srv.commands.some((c) => c.startsWith('filter Application-UUID')));
-  t.equal(srv.commands[0], 'auth secret');
-  const events = srv.commands.filter((c) => c.startsWith('event json ')).map((c) => c.slice(11));
+  await until('five connections, each filtered', () => srv.conns.length === 5 && srv.conns.every((c) => c.commands.some((x) => x.startsWith('filter '))));
+  const main = srv.main()!;
+  t.ok(main, 'one takes the applications\' events');
+  t.equal(main.commands[0], 'auth secret');
+  const events = main.commands.filter((c) => c.startsWith('event json ')).map((c) => c.slice(11));
   t.notOk(events.includes('CUSTOM'), 'not every CUSTOM event');
   for (const e of ['BACKGROUND_JOB', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_BRIDGE']) t.ok(events.includes(e), `subscribes to ${e}`);
   t.same(
-    srv.commands.filter((c) => c.startsWith('filter ')),
+    main.commands.filter((c) => c.startsWith('filter ')),
     ['filter Event-Name CHANNEL_HANGUP_COMPLETE', 'filter Event-Name CHANNEL_BRIDGE', 'filter Event-Name BACKGROUND_JOB', 'filter Application-UUID /^[0-9A-HJKMNP-TV-Z]{26}$/'],
   );
+  for (const c of srv.conns.filter((c) => c !== main)) {
+    t.same(c.commands.filter((x) => x.startsWith('event ') || x.startsWith('filter ')), ['event json BACKGROUND_JOB', 'filter Event-Name BACKGROUND_JOB'], 'a command connection takes its jobs\' results only');
+  }
+
+  const replies = await Promise.all(['uuid_getvar a x', 'uuid_getvar b x', 'uuid_getvar c x', 'uuid_getvar d x'].map((c) => esl.api(c)));
+  t.same(replies, ['+OK uuid_getvar a x', '+OK uuid_getvar b x', '+OK uuid_getvar c x', '+OK uuid_getvar d x'], 'each reply to its command');
+  const carriers = srv.conns.filter((c) => c.commands.some((x) => x.startsWith('bgapi uuid_getvar')));
+  t.equal(carriers.length, 4, 'four commands at once go over four connections');
+  t.notOk(carriers.includes(main), 'none over the events connection');
 
   const seen = esl.bridgeStarted('leg-a', 'leg-b', 2_000);
   const other = esl.bridgeStarted('leg-a', 'leg-c', 200);
