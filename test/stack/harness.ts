@@ -42,7 +42,7 @@ export function findStack(): { ok: true; bins: Binaries } | { ok: false; missing
   return { ok: true, bins: bins as Binaries };
 }
 
-export const PORTS = { drachtioSip: 15060, drachtioWs: 15088, drachtioWss: 15089, drachtioAdmin: 19022, eslPort: 18021, fsSip: 15080, rtpStart: 30000, rtpEnd: 30999 };
+export const PORTS = { drachtioSip: 15060, drachtioWs: 15088, drachtioWss: 15089, drachtioAdmin: 19022, drachtioMetrics: 19090, eslPort: 18021, fsSip: 15080, rtpStart: 30000, rtpEnd: 33999 };
 
 export interface AgentSpec {
   id: string;
@@ -227,7 +227,7 @@ export async function startServers(bins: Binaries, dir: string, drachtioXml: str
   const dLog = openSync(path.join(dir, 'drachtio.out'), 'a');
   const drachtioFile = path.join(dir, 'drachtio.conf.xml');
   writeFileSync(drachtioFile, drachtioXml, { mode: 0o600 });
-  const drachtio = serverProcess(() => spawn(bins.drachtio, ['-f', drachtioFile], { stdio: ['ignore', dLog, dLog] }), PORTS.drachtioAdmin, 15_000);
+  const drachtio = serverProcess(() => spawn(bins.drachtio, ['-f', drachtioFile, '--prometheus-scrape-port', `127.0.0.1:${PORTS.drachtioMetrics}`], { stdio: ['ignore', dLog, dLog] }), PORTS.drachtioAdmin, 15_000);
   const stop = async () => {
     await Promise.all([stopProcess(drachtio.proc), stopProcess(fs.proc, 8_000)]);
   };
