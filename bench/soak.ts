@@ -115,6 +115,8 @@ try {
   const byDisposition = db.prepare('select disposition, count(*) as n from calls group by disposition order by n desc').all() as { disposition: string | null; n: number }[];
   const stillOpen = open();
   db.close();
+  // BYEs still in flight when the last caller's SIPp exits: a minute to settle, then what is left is left.
+  await waitFor('no channel and no dialog left', async () => ((await freeswitchChannels()) === 0 && (await drachtioDialogs()) === 0 ? true : undefined), 60_000, 1_000).catch(() => undefined);
   const channels = await freeswitchChannels();
   const dialogs = await drachtioDialogs();
 
