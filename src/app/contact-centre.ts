@@ -326,7 +326,7 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
     const calls = [...this.live.values()];
     for (const call of calls) {
       const disposition = call.agent ? 'answered' : (call.external?.answeredAt ?? 0) > 0 ? 'forwarded' : 'failed';
-      this.finish(call, { side: 'system', cause: 'MEDIA_SERVER_LOST', disposition, mediaGone: true });
+      this.finish(call, { side: 'system', cause: 'MEDIA_SERVER_LOST', disposition });
     }
     for (const watcher of [...this.adoptedWatchers]) watcher.mediaLost();
     return calls.length;
@@ -353,9 +353,9 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
     for (const a of call.answers.values()) void a.destroy();
     if (call.caller) {
       if (!callerHungUp) call.caller.dialog.destroy();
-      releaseEndpoint(call.caller.ep, how.mediaGone);
+      releaseEndpoint(call.caller.ep);
     }
-    this.releaseOtherLeg(call, otherHungUp, how.mediaGone);
+    this.releaseOtherLeg(call, otherHungUp);
     const waitFrom = call.queuedAt ?? call.arrivedAt;
     const talkFrom = call.agent?.answeredAt ?? (call.external?.answeredAt || undefined);
     this.d.calls.update(call.id, {
@@ -374,11 +374,11 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   }
 
   /** Hangs up the agent's (or forwarded-to party's) leg, unless that side hung up itself. */
-  releaseOtherLeg(call: CallState, otherHungUp = false, mediaGone = false): void {
+  releaseOtherLeg(call: CallState, otherHungUp = false): void {
     for (const leg of [call.agent, call.external]) {
       if (!leg || (leg === call.agent && call.agent.gone)) continue;
       if (leg.dialog && !otherHungUp) leg.dialog.destroy();
-      if (leg.ep) releaseEndpoint(leg.ep, mediaGone);
+      if (leg.ep) releaseEndpoint(leg.ep);
     }
   }
 }

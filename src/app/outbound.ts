@@ -164,7 +164,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
       this.d.toll.ended(id, Date.now());
       void tap?.stop();
       if (side !== 'callee') dialog.destroy();
-      releaseEndpoint(ep, cause === 'MEDIA_SERVER_LOST');
+      releaseEndpoint(ep);
       const endedAt = Date.now();
       this.d.calls.update(id, { ended_at: endedAt, talk_ms: endedAt - answeredAt, disposition, hangup_cause: cause, hangup_side: side });
       this.d.calls.event(id, hrNow(), 'ended', { side, disposition, cause });

@@ -1,10 +1,8 @@
 /**
  * FreeSWITCH actions on a live call's media legs. Each is one or two API
- * commands over the daemon's own Event Socket (a leg's outbound socket from
- * fsmrf answers API commands ~50 ms late: FreeSWITCH polls it every 20 ms,
- * twice per command); only a prompt that must be awaited to its end goes
- * through the leg's socket. The live call (src/core/call/live-call.ts)
- * decides; this only carries it out.
+ * commands over the daemon's Event Socket; only a prompt that must be awaited
+ * to its end runs as an application on the leg (legs.ts). The live call
+ * (src/core/call/live-call.ts) decides; this only carries it out.
  */
 import type { Endpoint } from './media-server.js';
 

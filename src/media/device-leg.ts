@@ -36,7 +36,7 @@ export interface DeviceAnswer {
 const HANDOVER_MS = 10_000;
 
 /** A caller's leg; a WebRTC caller's (a DTLS offer in the INVITE) is ready once its handshake is done. */
-export async function connectCallerLeg(_srf: Srf, ms: MediaServer, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<{ endpoint: Endpoint; dialog: Srf.Dialog }> {
+export async function connectCallerLeg(ms: MediaServer, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<{ endpoint: Endpoint; dialog: Srf.Dialog }> {
   const offer = typeof req.body === 'string' ? req.body : '';
   const leg = await ms.connectCaller(req, res);
   if (needsDtls(offer)) await secureMedia(leg.endpoint, leg.dialog);

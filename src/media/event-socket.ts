@@ -1,12 +1,13 @@
 /**
- * The daemon's own Event Socket connection to FreeSWITCH (esl-lite): health
+ * The daemon's own Event Socket connections to FreeSWITCH (esl-lite): health
  * probing, the channel events the platform records (RTP counters at
  * hang-up), and bridges starting (CHANNEL_BRIDGE, awaited by
  * {@link EventSocket.bridgeStarted}). esl-lite reconnects by itself and
  * re-queues commands; a cheap periodic `status` tells whether FreeSWITCH is
- * really answering.
+ * really answering. API commands go over four more connections
+ * ({@link EventSocket.api}).
  *
- * Applications run on the media legs over this connection too
+ * Applications run on the media legs over the main connection too
  * ({@link EventSocket.execute}, for src/media/legs.ts), answered by their
  * CHANNEL_EXECUTE_COMPLETE events. FreeSWITCH serialises every event it
  * sends here to JSON with all of the channel's variables: esl-lite's
@@ -29,7 +30,6 @@ export interface EventSocketEvents {
   down: [reason: string];
   'channel-stats': [stats: ChannelStats];
 }
-
 
 /**
  * What FreeSWITCH may send here at all (an event passes if it matches any):

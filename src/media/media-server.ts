@@ -128,11 +128,10 @@ export class MediaConnection extends EventEmitter<MediaConnectionEvents> {
 }
 
 /**
- * Hangs up a media leg. With FreeSWITCH gone its Event Socket cannot hang the
- * channel up, so the SIP dialog towards it is released directly (drachtio
- * forgets it once the BYE times out).
+ * Hangs up a media leg: a BYE on its SIP dialog with FreeSWITCH, which also
+ * serves when FreeSWITCH is gone (drachtio forgets the dialog once the BYE
+ * times out).
  */
-export function releaseEndpoint(ep: Endpoint, mediaGone = false): void {
-  if (mediaGone) void ep.dialog?.destroy();
-  else void ep.destroy().catch(() => undefined);
+export function releaseEndpoint(ep: Endpoint): void {
+  void ep.destroy().catch(() => undefined);
 }

@@ -53,7 +53,7 @@ export async function handleInvite(ctx: CentreContext, req: Srf.SrfRequest, res:
     if (!call.caller) ctx.finish(call, { side: 'caller', cause: 'ORIGINATOR_CANCEL', disposition: 'abandoned' });
   });
   try {
-    const leg = await connectCallerLeg(d.srf, ms, req, res);
+    const leg = await connectCallerLeg(ms, req, res);
     if (call.ended) {
       void leg.dialog.destroy();
       void leg.endpoint.destroy().catch(() => undefined);

@@ -149,7 +149,6 @@ export interface Finish {
   side: 'caller' | 'agent' | 'system';
   cause: string;
   disposition: string;
-  mediaGone?: boolean;
 }
 
 /** What each call-handling module reaches of the centre. */
@@ -171,7 +170,7 @@ export interface CentreContext {
   timeline(call: { id: string }, type: string, data?: Record<string, unknown>, at?: number): void;
   finish(call: CallState, how: Finish, otherHungUp?: boolean, callerHungUp?: boolean): void;
   hangUpFrom(call: CallState, side: 'caller' | 'agent', leg?: Srf.Dialog): void;
-  releaseOtherLeg(call: CallState, otherHungUp?: boolean, mediaGone?: boolean): void;
+  releaseOtherLeg(call: CallState, otherHungUp?: boolean): void;
   /** Work started from an event handler: a failure is logged with the call, never left unhandled. */
   background(work: Promise<unknown>, callId: string, what: string): void;
   /** An event from the wire (a phone's re-INVITE, a leg gone) for the call's live call (live-control.ts). */
