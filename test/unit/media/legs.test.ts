@@ -10,7 +10,7 @@ import pino from 'pino';
 import t from 'tap';
 import { bridge } from '../../../src/media/call-media.js';
 import { EventSocket } from '../../../src/media/event-socket.js';
-import { Leg } from '../../../src/media/legs.js';
+import { createLeg, Leg, LEG_HEADER, LEG_UUID_HEADER } from '../../../src/media/legs.js';
 
 function fakeDialog() {
   const d = Object.assign(new EventEmitter(), {
@@ -75,6 +75,25 @@ t.test('a far-end hang-up: the leg is no longer connected and sends no BYE', asy
   t.notOk(leg.connected);
   await leg.destroy();
   t.equal(dialog.byes, 0);
+});
+
+t.test("creating a leg: the INVITE is marked for the media-leg extension; an answer that names no channel is hung up and refused", async (t) => {
+  const invites: { uri: string; opts: { localSdp: string; headers: Record<string, string> } }[] = [];
+  let named: string | undefined = 'chan-9';
+  let last = fakeDialog();
+  const srf = {
+    createUAC: async (uri: string, opts: { localSdp: string; headers: Record<string, string> }) => {
+      invites.push({ uri, opts });
+      last = Object.assign(fakeDialog(), { res: { get: (h: string) => (h === LEG_UUID_HEADER ? named : undefined) } });
+      return last;
+    },
+  };
+  const leg = await createLeg(srf as unknown as Srf, fakeEsl().esl as unknown as EventSocket, '127.0.0.1:15080', 'device-offer');
+  t.equal(leg.uuid, 'chan-9', "the channel named in FreeSWITCH's 200 OK");
+  t.same(invites[0], { uri: 'sip:leg@127.0.0.1:15080', opts: { localSdp: 'device-offer', headers: { [LEG_HEADER]: 'yes' } } });
+  named = undefined;
+  await t.rejects(createLeg(srf as unknown as Srf, fakeEsl().esl as unknown as EventSocket, '127.0.0.1:15080', 'device-offer'), /names no channel/);
+  t.equal(last.byes, 1, 'the nameless leg is hung up, not left behind');
 });
 
 t.test("bridge: waits for FreeSWITCH's bridge event, asks bridge_to only without it, and gives up after two tries", async (t) => {
