@@ -294,7 +294,7 @@ routing:
     t.teardown(() => [customer, agentLine1, agentLine2].forEach((p) => p.close()));
     const a = stack.agents[0]!;
     t.equal((await registerAgent(stack, a, 16880)).code, 0, 'agent1 registers');
-    // The phone: answers, holds after 3 s, and 6 s later transfers with Replaces naming its second call (Call-ID att-1, from-tag c2tag).
+    // The phone: answers, holds after 5 s, and 6 s later transfers with Replaces naming its second call (Call-ID att-1, from-tag c2tag).
     const phone = await startSipp(stack.bins, ['-sf', path.join(SIPP_DIR, 'agent-attended.xml'), '-i', '127.0.0.1', '-p', '16880', '-m', '1', '-d', '6000', '-key', 'rtp_port', String(agentLine1.port), '-key', 'target', '1002', '-key', 'domain', 'test.local', '-key', 'replaces', 'att-1%3Bto-tag%3Dx%3Bfrom-tag%3Dc2tag', '-timeout', '60s', '-timeout_error'], stack.dir);
     const before = ((await stack.http('/api/calls?limit=1')) as { calls: { id: string }[] }).calls[0]?.id;
     const caller = await callIn(stack, customer, 16980);
