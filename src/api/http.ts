@@ -25,6 +25,7 @@ import { registerWork, type WorkApiDeps } from './work.js';
 import { registerReports, type ReportsApiDeps } from './reports.js';
 import { registerWallboard, type WallboardDeps } from './wallboard.js';
 import { registerContactCard } from './contact-card.js';
+import { registerCampaigns, type CampaignApiDeps } from './campaigns.js';
 import type { ContactStore } from '../store/contacts.js';
 
 export interface Health {
@@ -69,6 +70,8 @@ export interface ApiDeps {
   crm?: (number: string) => Promise<{ name?: string; company?: string; properties: Record<string, string> } | undefined>;
   /** The supervisors' wallboard (wallboard.ts). */
   wallboard: WallboardDeps;
+  /** Outbound campaigns, contact lists, do-not-call lists, agents' previews (campaigns.ts). */
+  campaigns: CampaignApiDeps;
   /** Sources banned at the SIP door, and lifting a ban by hand. */
   security: { bans(): { source: string; untilMs: number }[]; unban(source: string): boolean };
 }
@@ -143,6 +146,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   registerWork(app, d.work);
   registerReports(app, d.reports);
   registerWallboard(app, d.wallboard);
+  registerCampaigns(app, d.campaigns);
   registerContactCard(app, { contacts: d.contacts, calls: d.calls, handled: (callId, agentId) => d.work.handled(callId, agentId), ...(d.crm ? { crm: d.crm } : {}) });
   await registerDesk(app, d.desk);
 

@@ -30,6 +30,8 @@ import { Metrics } from '../api/metrics.js';
 import { ContactCentre, hrNow } from './contact-centre.js';
 import { runIvr } from './ivr-runner.js';
 import { OutboundDialer } from './outbound.js';
+import { CampaignRunner } from './campaigns/runner.js';
+import { CampaignStore } from '../store/campaigns.js';
 import { registrarPolicy, tollPolicy } from './policy.js';
 import { TollGuard } from '../core/security/toll-guard.js';
 import { applyLibraryGuards } from './library-guards.js';
@@ -46,6 +48,7 @@ export interface Daemon {
   db: Db;
   centre: ContactCentre;
   outbound: OutboundDialer;
+  campaigns: CampaignRunner;
   httpAddress: string;
   recordingsDir: string;
   reload(): Promise<{ ok: boolean; errors: ConfigError[] }>;
@@ -198,6 +201,20 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   });
   reloader.start();
 
+  const campaignStore = new CampaignStore(db);
+  const campaigns = new CampaignRunner({
+    store: campaignStore,
+    originate: (req) => outbound.originate(req),
+    cancel: (id) => outbound.cancel(id),
+    router: () => centre!.router,
+    config: current,
+    emit: (e) => centre!.emit('live', e),
+    onLive: (listener) => centre!.on('live', listener),
+    log: log.child({ component: 'campaigns' }),
+    now: Date.now,
+  });
+  await campaigns.start();
+
   const workStore = new WorkStore(db);
   let scriptService: ScriptService | undefined;
   const scripts = () => (scriptService ??= new ScriptService({ work: centre!.work, store: workStore, calls, config: current, contactName: (n) => contacts.nameOf(n), now: Date.now }));
@@ -275,6 +292,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       },
     },
     crm: (n) => crm.find(n),
+    campaigns: { store: campaignStore, runner: () => campaigns, config: current, log: log.child({ component: 'campaigns' }), now: Date.now },
     wallboard: {
       router: () => centre!.router,
       reports,
@@ -316,12 +334,14 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     db,
     centre,
     outbound,
+    campaigns,
     httpAddress,
     reload: () => reloader.reload('api'),
     async stop() {
       reloader.stop();
       clearInterval(sweeper);
       webhooks.stop();
+      campaigns.stop();
       await centre!.stop();
       registrar.stop();
       await api.close();

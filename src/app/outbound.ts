@@ -17,7 +17,8 @@ import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { AmdDetector, type AmdEvent, type AmdParams } from '../core/amd/index.js';
-import type { Config } from '../config/schema.js';
+import type { Config, Target } from '../config/schema.js';
+import type { Outcome } from '../core/campaign/types.js';
 import { AudioTap } from '../media/audio-tap.js';
 import { releaseEndpoint, type Endpoint, type MediaConnection } from '../media/media-server.js';
 import { ring } from '../sip/ring.js';
@@ -32,9 +33,26 @@ export interface OriginateRequest {
   to: string;
   /** Caller id presented. */
   from?: string;
+  /** The number dialled (E.164), when `to` is a trunk's URI for it. */
+  number?: string;
+  /** The call's id, when the caller has one for it already (a campaign's dialer). */
+  id?: string;
   amd?: { profile?: string; params?: Partial<AmdParams> };
   onHuman?: { queue?: string };
   onMachine?: { play?: string };
+  /** A campaign's call: it decides what a human gets, and hears how the attempt ended. */
+  campaign?: CampaignHooks;
+  /** Stop ringing after this long (no answer). */
+  ringSeconds?: number;
+}
+
+/** What to do with a human who answered: a queue or flow (with the variables the agent sees), a message and hang up (abandoned), or hang up. */
+export type HumanPlan = { target: Target; variables?: Record<string, string> } | { abandon: string } | { hangup: true };
+
+export interface CampaignHooks {
+  answered(human: boolean): HumanPlan;
+  /** Once per call: how the attempt ended ('connected': handed to the centre, whose end follows there). */
+  ended(outcome: Outcome | 'cancelled'): void;
 }
 
 export interface AmdOutcome {
@@ -69,6 +87,8 @@ export function dialledNumber(uri: string): string | undefined {
 export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
   /** Answered calls not yet handed to the contact centre: call id -> end it because FreeSWITCH is gone. */
   private readonly inProgress = new Map<string, () => void>();
+  /** Calls still ringing: call id -> cancel. */
+  private readonly ringing = new Map<string, () => void>();
 
   constructor(private readonly d: OutboundDeps) {
     super();
@@ -79,6 +99,13 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
     const ends = [...this.inProgress.values()];
     for (const end of ends) end();
     return ends.length;
+  }
+
+  /** Stops a call that is still ringing (its campaign's 'ended' says cancelled); false when it is past ringing. */
+  cancel(id: string): boolean {
+    const stop = this.ringing.get(id);
+    stop?.();
+    return stop !== undefined;
   }
 
   /** Validates a request against the configuration; returns problems naming the field. */
@@ -106,7 +133,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
    * background. Refused (with the reason) when the toll-fraud caps are reached.
    */
   originate(req: OriginateRequest): { id: string } | { refused: string } {
-    const id = randomUUID();
+    const id = req.id ?? randomUUID();
     const arrivedAt = Date.now();
     const verdict = this.d.toll.request(id, dialledNumber(req.to), undefined, arrivedAt);
     if (!verdict.ok) {
@@ -120,6 +147,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
       this.d.log.error({ callId: id, err: err.message }, 'outbound call failed');
       this.d.toll.ended(id, Date.now());
       this.d.calls.update(id, { ended_at: Date.now(), disposition: 'failed', hangup_cause: 'SYSTEM_ERROR', hangup_side: 'system' });
+      req.campaign?.ended('failed');
     });
     return { id };
   }
@@ -128,9 +156,15 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
     const config = this.d.config();
     const from = req.from ?? 'anonymous';
     const ringing = ring(this.d.srf, [{ uri: req.to }], { From: `<sip:${from}@${config.sip.domain}>`, 'X-CC-Call-Id': id });
+    let timedOut = false;
+    const timer = req.ringSeconds ? setTimeout(() => ((timedOut = true), ringing.cancel()), req.ringSeconds * 1000) : undefined;
+    this.ringing.set(id, () => ringing.cancel());
     const outcome = await ringing.outcome;
+    clearTimeout(timer);
+    this.ringing.delete(id);
     if (outcome.kind !== 'answered') {
-      const disposition = outcome.kind === 'failed' ? (outcome.reason === 'busy' ? 'busy' : 'no-answer') : 'failed';
+      const disposition = outcome.kind === 'failed' ? (outcome.reason === 'busy' ? 'busy' : 'no-answer') : timedOut ? 'no-answer' : 'failed';
+      req.campaign?.ended(outcome.kind === 'failed' ? (outcome.reason === 'unreachable' ? 'failed' : outcome.reason === 'busy' ? 'busy' : 'no-answer') : timedOut ? 'no-answer' : 'cancelled');
       this.d.calls.event(id, hrNow(), 'not-answered', outcome.kind === 'failed' ? { reason: outcome.reason, status: outcome.status } : {});
       this.d.toll.ended(id, Date.now());
       this.d.calls.update(id, { ended_at: Date.now(), disposition, hangup_cause: outcome.kind === 'failed' ? `SIP_${outcome.status ?? 0}` : 'CANCELLED', hangup_side: 'callee' });
@@ -157,9 +191,11 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
 
     let ended = false;
     let handedOver = false;
+    let abandoned = false;
     const finish = (side: 'callee' | 'system', disposition: string, cause = 'NORMAL_CLEARING') => {
       if (ended || handedOver) return;
       ended = true;
+      req.campaign?.ended(abandoned ? 'abandoned' : disposition === 'machine' ? 'machine' : disposition === 'human' ? 'connected' : disposition === 'failed' ? 'failed' : 'no-answer');
       this.inProgress.delete(id);
       this.d.toll.ended(id, Date.now());
       void tap?.stop();
@@ -171,21 +207,31 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
     };
     this.inProgress.set(id, () => finish('system', 'failed', 'MEDIA_SERVER_LOST'));
     dialog.on('destroy', () => finish('callee', detector?.verdict === 'machine' ? 'machine' : 'answered'));
-    if (!tap || !detector) return;
-
-    const result = await this.detect(id, tap, detector);
-    await tap.stop();
+    let result: 'human' | 'machine' | 'unknown' = 'human';
+    if (tap && detector) {
+      result = await this.detect(id, tap, detector);
+      await tap.stop();
+    } else if (!req.campaign) return;
     if (ended) return;
     if (result === 'human' || result === 'unknown') {
-      if (req.onHuman?.queue) {
+      const plan: HumanPlan | undefined = req.campaign ? req.campaign.answered(true) : req.onHuman?.queue ? { target: { queue: req.onHuman.queue } } : undefined;
+      if (plan && 'target' in plan) {
         handedOver = true;
         this.inProgress.delete(id);
         await ep.api('uuid_break', ep.uuid).catch(() => undefined);
-        this.d.centre.adoptAnswered({ id, number: req.to, ep, dialog, arrivedAt }, req.onHuman.queue);
+        req.campaign?.ended('connected');
+        this.d.centre.adoptAnswered({ id, number: req.number ?? req.to, ep, dialog, arrivedAt }, plan.target, plan.variables);
         return;
+      }
+      if (plan && 'abandon' in plan) {
+        abandoned = true;
+        await ep.play(plan.abandon).catch(() => undefined);
+        this.d.calls.event(id, hrNow(), 'abandoned', { message: plan.abandon });
+        return finish('system', 'abandoned');
       }
       return finish('system', result === 'human' ? 'human' : 'amd-unknown');
     }
+    req.campaign?.answered(false);
     if (req.onMachine?.play) {
       await ep.play(req.onMachine.play).catch(() => undefined);
       this.d.calls.event(id, hrNow(), 'message-left', { file: req.onMachine.play });

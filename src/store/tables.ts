@@ -149,7 +149,77 @@ export interface AgentStateTable {
   reason: string | null;
 }
 
+export interface ContactListTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ListContactTable {
+  id: string;
+  list_id: string;
+  row: number;
+  number: string;
+  name: string | null;
+  /** JSON array of IANA zones. */
+  zones: string;
+  /** JSON object. */
+  properties: string | null;
+}
+
+export interface DncListTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface DncNumberTable {
+  list_id: string;
+  number: string;
+  added_at: number;
+  source: string;
+}
+
+export interface CampaignTable {
+  id: string;
+  name: string;
+  settings: string;
+  status: string;
+  instance: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CampaignContactTable {
+  campaign_id: string;
+  contact_id: string;
+  instance: number;
+  attempts: number;
+  next_at: number;
+  state: string;
+  last: string | null;
+  updated_at: number;
+}
+
+export interface CampaignAttemptTable {
+  id: Generated<number>;
+  campaign_id: string;
+  instance: number;
+  contact_id: string;
+  call_id: string | null;
+  number: string;
+  outcome: string;
+  at: number;
+}
+
 export interface Database {
+  contact_lists: ContactListTable;
+  list_contacts: ListContactTable;
+  dnc_lists: DncListTable;
+  dnc_numbers: DncNumberTable;
+  campaigns: CampaignTable;
+  campaign_contacts: CampaignContactTable;
+  campaign_attempts: CampaignAttemptTable;
   call_work: CallWorkTable;
   agent_states: AgentStateTable;
   agent_status_days: AgentStatusDayTable;

@@ -83,11 +83,13 @@ export async function handleInvite(ctx: CentreContext, req: Srf.SrfRequest, res:
  * Takes over an answered call placed by someone else (the outbound dialer
  * after a human answered) and queues it like an inbound one.
  */
-export function adoptAnswered(ctx: CentreContext, leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, queueId: string): void {
+/** An answered outbound call joins the centre: into a queue or an IVR flow, with variables the agent sees (a campaign's contact). */
+export function adoptAnswered(ctx: CentreContext, leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables: Record<string, string> = {}): void {
   const call = newCall(leg.id, '', leg.number, '', leg.arrivedAt);
+  Object.assign(call.variables, variables);
   track(ctx, call);
   attachCaller(ctx, call, leg.ep, leg.dialog);
-  void routeTo(ctx, call, { queue: queueId }, 'outbound');
+  void routeTo(ctx, call, target, 'outbound');
 }
 
 export function newCall(id: string, did: string, callerNumber: string, callerName: string, arrivedAt: number, clientId?: string): CallState {

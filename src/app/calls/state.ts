@@ -143,7 +143,9 @@ export interface ContactCentreDeps {
 /** What desks and wallboards are told, as it happens. */
 export type LiveEvent =
   | { kind: 'agent'; agentId: string; status: string; presence: Presence; reason?: string; at: number }
-  | { kind: 'call'; callId: string; type: string; at: number; data?: Record<string, unknown>; /** The agent handling the call, if any: their desk is told. */ agentId?: string };
+  | { kind: 'call'; callId: string; type: string; at: number; data?: Record<string, unknown>; /** The agent handling the call, if any: their desk is told. */ agentId?: string }
+  /** A campaign's status, attempts and previews (src/app/campaigns); a preview names its agent. */
+  | { kind: 'campaign'; campaignId: string; type: string; at: number; data?: Record<string, unknown>; agentId?: string };
 
 export interface Finish {
   side: 'caller' | 'agent' | 'system';
