@@ -43,11 +43,25 @@ export class CampaignRunner {
   /** Calls handed to the centre: their attempt ends when the centre's call does. */
   private readonly connected = new Set<string>();
   private readonly agentSeen = new Map<string, string>();
+  /** Campaign calls by id -> their contact (a disposition may come after the call), and dispositions given during the call. */
+  private readonly callContact = new Map<string, string>();
+  private readonly dispositions = new Map<string, 'done' | 'retry' | 'do-not-call'>();
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly d: RunnerDeps) {
     d.onLive((e) => {
-      if (e.kind === 'call' && e.type === 'ended' && this.connected.delete(e.callId)) this.send({ type: 'ended', now: d.now(), callId: e.callId, outcome: 'connected' });
+      if (e.kind !== 'call') return;
+      if (e.type === 'ended' && this.connected.delete(e.callId)) {
+        this.send({ type: 'ended', now: d.now(), callId: e.callId, outcome: 'connected' });
+        const given = this.dispositions.get(e.callId);
+        if (given) this.dispose(e.callId, given);
+      }
+      // The agent's disposition of a campaign call: done, retry (back in the pool) or do-not-call (onto the campaign's list).
+      const outcome = e.type === 'disposition' ? e.data?.outcome : undefined;
+      if (outcome === 'done' || outcome === 'retry' || outcome === 'do-not-call') {
+        if (this.connected.has(e.callId)) this.dispositions.set(e.callId, outcome);
+        else this.dispose(e.callId, outcome);
+      }
     });
   }
 
@@ -195,6 +209,18 @@ export class CampaignRunner {
     }
   }
 
+  private dispose(callId: string, outcome: 'done' | 'retry' | 'do-not-call'): void {
+    this.dispositions.delete(callId);
+    const contactId = this.callContact.get(callId);
+    if (!contactId) return;
+    const r = this.send({ type: 'disposition', now: this.d.now(), contactId, outcome });
+    if ('refused' in r) return void this.d.log.warn({ callId, contactId, outcome, why: r.refused }, 'disposition not applied to the campaign contact');
+    const c = [...this.core.campaigns.values()].find((x) => x.contacts.has(contactId));
+    const k = c?.contacts.get(contactId);
+    if (c && k) void this.d.store.saveProgress(c.def.id, c.instance, k, this.d.now()).catch((err: Error) => this.d.log.error({ err: err.message }, 'campaign progress not stored'));
+    this.d.log.info({ callId, contactId, outcome }, 'campaign contact disposed');
+  }
+
   private contactOfCall(callId: string) {
     const call = this.core.calls.get(callId);
     return call ? this.contacts.get(call.contactId) : undefined;
@@ -207,6 +233,8 @@ export class CampaignRunner {
 
   private dial(c: Extract<DialerCommand, { type: 'dial' }>): void {
     const s = this.settings.get(c.campaignId)!;
+    this.callContact.set(c.callId, c.contactId);
+    if (this.callContact.size > 100_000) this.callContact.delete(this.callContact.keys().next().value!);
     const trunk = trunkTarget(this.d.config(), c.number, s.trunk);
     const failed = (why: string) => {
       this.d.log.warn({ campaignId: c.campaignId, contactId: c.contactId, why }, 'campaign call not placed');

@@ -5,7 +5,6 @@
  */
 import { checkSchedule, parseHours, validZone, type Schedule, type Weekday } from '../../core/campaign/hours.js';
 import type { CampaignDef, DialMode } from '../../core/campaign/types.js';
-import type { DispositionCode } from '../../core/work/work.js';
 import type { Config } from '../../config/schema.js';
 
 export interface CampaignSettings {
@@ -29,7 +28,6 @@ export interface CampaignSettings {
   onMachine: 'hangup' | 'message';
   machineMessage?: string;
   record: boolean;
-  dispositions?: DispositionCode[];
   schedule?: Schedule;
   lines: number;
   abandonCap: number;
@@ -85,13 +83,6 @@ export function checkSettings(body: unknown, config: Config, known: Known): { se
   if (b.onMachine !== 'hangup' && b.onMachine !== 'message') p.push('onMachine: hangup or message');
   if (b.onMachine === 'message' && (typeof b.machineMessage !== 'string' || !b.machineMessage)) p.push('machineMessage: the file to leave on a machine (onMachine is message)');
   if (typeof b.record !== 'boolean') p.push('record: true or false');
-  if (b.dispositions !== undefined) {
-    if (!Array.isArray(b.dispositions)) p.push('dispositions: a list of { code, label, outcome }');
-    else
-      (b.dispositions as Record<string, unknown>[]).forEach((d, i) => {
-        if (typeof d?.code !== 'string' || !d.code || typeof d.label !== 'string' || !['done', 'retry', 'do-not-call'].includes(String(d.outcome))) p.push(`dispositions[${i}]: { code, label, outcome: done | retry | do-not-call }`);
-      });
-  }
   if (b.schedule !== undefined) {
     if (typeof b.schedule !== 'object' || b.schedule === null) p.push('schedule: { start, timeZone, end?, recurrence?, durationMinutes? }');
     else p.push(...checkSchedule(b.schedule as Schedule));

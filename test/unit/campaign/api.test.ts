@@ -98,6 +98,11 @@ t.test('lists, DNC, refusals, life cycle, and a progressive campaign through eve
   const attempts = (await call('GET', `/api/campaigns/${id}/attempts`)).json.attempts as { number: string; outcome: string }[];
   t.same(attempts.map((a) => `${a.number} ${a.outcome}`).sort(), ['+12125550101 busy', '+12125550102 connected', '+12125550105 dnc'], 'every attempt stored');
   t.ok(live.some((e) => e.kind === 'campaign' && e.type === 'attempt'), 'attempts go out on the live stream');
+  // The agent's disposition says the customer asked not to be called again: onto the campaign's DNC list.
+  for (const l of listeners) l({ kind: 'call', callId: placed[1]!.id!, type: 'disposition', at: Date.now(), data: { outcome: 'do-not-call' } });
+  await new Promise((r) => setTimeout(r, 100));
+  t.same((await call('GET', `/api/dnc-lists/${dnc}/numbers`)).json.numbers, ['+12125550102', '+12125550105'], 'a do-not-call disposition puts the number on the list');
+  t.match(await call('GET', `/api/campaigns/${id}`), { json: { progress: { contacts: { dnc: 2 } } } });
   t.match(await call('POST', `/api/campaigns/${id}/pause`), { json: { status: 'paused' } });
   t.match(await call('PUT', `/api/campaigns/${id}`, { ...base, mode: 'predictive' }), { status: 409, json: { field: 'mode', error: /cannot change once the campaign has run/ } });
   t.match(await call('PUT', `/api/campaigns/${id}`, { ...base, name: 'Renewals Q1', priority: 4 }), { status: 200, json: { settings: { name: 'Renewals Q1', priority: 4 } } }, 'a paused campaign takes other edits');
