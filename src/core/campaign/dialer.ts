@@ -235,7 +235,7 @@ export class CampaignDialer {
       this.out.push({ type: 'run-flow', callId, flow: c.def.flow! });
       return;
     }
-    const agentId = heldBy && this.free(heldBy) ? heldBy : this.freeAgents(c)[0];
+    const agentId = heldBy && this.free(heldBy) ? heldBy : (this.freeAgents(c)[0] ?? this.takeHeld(c));
     if (agentId) {
       this.out.push({ type: 'connect', callId, queueId: c.def.queue!, agentId });
       // Busy from now on for the dialer; the router's own word follows.
@@ -331,6 +331,19 @@ export class CampaignDialer {
   /** The campaign's next contact to call now (pool.ts). */
   next(c: CampaignRt, now: number): Contact | undefined {
     return nextContact(c, now, (n) => this.onDnc(c.def.dncList, n));
+  }
+
+  /** An idle agent held for a call still ringing: a person on the line goes first; that call rings on without one. */
+  private takeHeld(c: CampaignRt): string | undefined {
+    const q = c.def.queue;
+    for (const [id, a] of this.agents) {
+      if (a.held?.kind !== 'call' || a.state !== 'idle' || q === undefined || !a.queues.includes(q) || a.queues.some((qq) => (this.inbound.get(qq) ?? 0) > 0)) continue;
+      const call = this.calls.get(a.held.id);
+      if (call?.agentId === id) delete call.agentId;
+      delete a.held;
+      return id;
+    }
+    return undefined;
   }
 
   freeAgents(c: CampaignRt): string[] {
@@ -443,9 +456,11 @@ export class CampaignDialer {
     if (!this.dialing(c, now)) return;
     const q = c.def.queue!;
     const members = [...this.agents.entries()].filter(([, a]) => a.queues.includes(q) && a.state !== 'away');
-    const busySince = members.filter(([id, a]) => a.state === 'busy' || !this.free(id)).map(([, a]) => now - a.since);
+    const busySince = members.filter(([, a]) => a.state === 'busy').map(([, a]) => now - a.since);
     const ringing = mine.length;
-    const want = this.pacer(c, { free: this.freeAgents(c).length, busySinceMs: busySince, ringing, stats: c.stats, agents: members.length, now });
+    // Agents waiting for a call, whether or not one of the ringing calls is held for them.
+    const waiting = members.filter(([, a]) => a.state === 'idle' && a.queues.every((qq) => (this.inbound.get(qq) ?? 0) === 0) && (!a.held || a.held.kind === 'call')).length;
+    const want = this.pacer(c, { free: waiting, busySinceMs: busySince, ringing, ringingAgesMs: mine.map((x) => now - x.dialedAt), cap: c.def.abandonCap, stats: c.stats, agents: members.length, now });
     const room = Math.min(want, budget - Math.min(uncovered.length, budget), c.def.lines * members.length - ringing);
     for (let n = 0; n < room; n++) {
       const k = this.next(c, now);

@@ -69,7 +69,11 @@ t.test('predictive: the abandon budget, and the pacer', async (t) => {
   t.equal(abandonBudget(0.03, 0, 0), 0, 'nothing ahead before the day has answers');
   t.equal(abandonBudget(0.03, 100, 0), 3, '(0 + 3) / (100 + 3) < 3%');
   t.equal(abandonBudget(0.03, 100, 3), 0);
-  t.equal(modelPacer({ free: 2, busySinceMs: [], ringing: 0, stats: { ...emptyStats(), completed: 100, humans: 50 } }), 4, 'two free agents at a measured 50% (with the prior): four calls');
-  t.ok(modelPacer({ free: 0, busySinceMs: [170_000, 175_000], ringing: 0, stats: emptyStats() }) >= 1, 'agents about to finish call for calls');
-  t.equal(modelPacer({ free: 0, busySinceMs: [1_000], ringing: 5, stats: emptyStats() }), 0, 'enough ringing already');
+  const stats = { ...emptyStats(), completed: 100, humans: 50, answered: 60, answerMs: 60 * 8_000, handled: 50, handleMs: 50 * 180_000 };
+  t.equal(modelPacer({ free: 2, busySinceMs: [], ringing: 0, stats, cap: 0.03 }), 2, 'two free agents and nobody else: two calls (a third person would too likely wait)');
+  const busy = Array(80).fill(175_000);
+  t.ok(modelPacer({ free: 0, busySinceMs: busy, ringing: 0, stats, cap: 0.03 }) >= 1, 'nobody free, but eighty agents near the end of their calls: calls ahead of them');
+  t.ok(modelPacer({ free: 0, busySinceMs: busy, ringing: 0, stats, cap: 0.2 }) > modelPacer({ free: 0, busySinceMs: busy, ringing: 0, stats, cap: 0.03 }), 'a higher cap: more');
+  t.equal(modelPacer({ free: 0, busySinceMs: [1_000], ringing: 5, ringingAgesMs: Array(5).fill(1_000), stats, cap: 0.03 }), 0, 'one agent who just started, five calls ringing: none more');
+  t.equal(modelPacer({ free: 1, busySinceMs: [], ringing: 3, ringingAgesMs: Array(3).fill(60_000), stats, cap: 0.03 }), 1, 'calls that have rung a minute bring nobody: the free agent gets a fresh one');
 });
