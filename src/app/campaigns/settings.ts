@@ -89,6 +89,7 @@ export function checkSettings(body: unknown, config: Config, known: Known): { se
   }
   int('lines', 1, 500);
   if (typeof b.abandonCap !== 'number' || b.abandonCap < 0 || b.abandonCap > 0.5) p.push('abandonCap: a fraction from 0 to 0.5 (0.03 is 3%)');
+  if (b.safeHarborMessage !== undefined && (typeof b.safeHarborMessage !== 'string' || !b.safeHarborMessage)) p.push('safeHarborMessage: the file an abandoned person hears');
   int('previewSeconds', 5, 600);
   int('maxSkips', 0, 1000);
   return p.length ? { problems: p } : { settings: b as unknown as CampaignSettings };
