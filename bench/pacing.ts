@@ -14,22 +14,13 @@ import { CampaignDialer, type Pacer } from '../src/core/campaign/dialer.js';
 import { parseHours } from '../src/core/campaign/hours.js';
 import { modelPacer, steppingPacer, type SteppingState } from '../src/core/campaign/pacing.js';
 import type { CampaignDef, Contact, DialerCommand, DialerInput } from '../src/core/campaign/types.js';
+import { rng } from '../test/support/random.js';
 
 const AGENTS = Number(process.env.PACING_AGENTS ?? 20);
 const SEEDS = Number(process.env.PACING_SEEDS ?? 5);
 const CAP = Number(process.env.PACING_CAP ?? 0.03);
 const DAY_MS = 8 * 3_600_000;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Result { utilisation: number; abandonRate: number; perAgentHour: number; idleMedianS: number; humans: number; abandons: number }
 

@@ -34,17 +34,23 @@ export function normalizeNumber(n: string): string | undefined {
   return /^\+?[0-9]{3,20}$/.test(s) ? s : undefined;
 }
 
+/** CSV text as rows of trimmed cells, or the problem that stopped the parser (with its line). */
+export function readCsv(text: string): { records: string[][] } | { problem: CsvProblem } {
+  try {
+    return { records: parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][] };
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    return { problem: { row: e.lines ?? 0, message: e.message } };
+  }
+}
+
 /** Pure: CSV text in, valid rows and numbered problems out. */
 export function parseContactsCsv(text: string): { rows: ContactRow[]; problems: CsvProblem[] } {
   const problems: CsvProblem[] = [];
   const rows: ContactRow[] = [];
-  let records: string[][];
-  try {
-    records = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][];
-  } catch (err) {
-    const e = err as { lines?: number; message: string };
-    return { rows, problems: [{ row: e.lines ?? 0, message: e.message }] };
-  }
+  const read = readCsv(text);
+  if ('problem' in read) return { rows, problems: [read.problem] };
+  const records = read.records;
   // A header row (number,name[,company][,property...]) names the columns after company: the contact's properties.
   let extra: string[] = [];
   records.forEach((r, i) => {

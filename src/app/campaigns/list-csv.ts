@@ -9,10 +9,10 @@
  * the contact to all of them), the campaign's own zone when it tells nothing.
  * Bad rows are reported by row number; the good rows import.
  */
-import { parse } from 'csv-parse/sync';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { timezones } from 'libphonenumber-geo-carrier';
 import { validZone } from '../../core/campaign/hours.js';
+import { readCsv } from '../../store/contacts.js';
 
 export interface ListMapping {
   number: string;
@@ -42,13 +42,9 @@ const MAX_ZONES = 6;
 export async function parseListCsv(text: string, mapping: ListMapping, onProgress?: (done: number, total: number) => void): Promise<{ rows: ListRow[]; problems: RowProblem[] }> {
   const problems: RowProblem[] = [];
   const rows: ListRow[] = [];
-  let records: string[][];
-  try {
-    records = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][];
-  } catch (err) {
-    const e = err as { lines?: number; message: string };
-    return { rows, problems: [{ row: e.lines ?? 0, message: e.message }] };
-  }
+  const read = readCsv(text);
+  if ('problem' in read) return { rows, problems: [read.problem] };
+  const records = read.records;
   const header = records[0] ?? [];
   const col = (name: string | undefined) => (name === undefined ? -1 : header.findIndex((h) => h.toLowerCase() === name.toLowerCase()));
   const numberCol = col(mapping.number);

@@ -5,8 +5,9 @@
  * those of the zone itself.
  */
 
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+import { isValidTimeZone, localTime as wallClock, WEEKDAYS, type Weekday } from '../ivr/time.js';
+
+export { WEEKDAYS, type Weekday };
 
 /** Minutes from local midnight: [from, to) ranges for each weekday. */
 export type Hours = Record<Weekday, Array<[number, number]>>;
@@ -22,37 +23,14 @@ export interface LocalTime {
   date: string;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** Whether the runtime knows the zone. */
-export function validZone(zone: string): boolean {
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const validZone = isValidTimeZone;
 
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** The wall clock in `zone` at `ms`. */
+/** The wall clock in `zone` at `ms` (the IVR's clock, src/core/ivr/time.ts, with the date's parts). */
 export function localTime(ms: number, zone: string): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const p of formatter(zone).formatToParts(new Date(ms))) parts[p.type] = p.value;
-  const year = Number(parts.year);
-  const month = Number(parts.month);
-  const day = Number(parts.day);
-  const weekday = parts.weekday!.slice(0, 3).toLowerCase() as Weekday;
-  const minute = Number(parts.hour) * 60 + Number(parts.minute);
-  return { year, month, day, weekday, minute, date: `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` };
+  const w = wallClock(ms, zone);
+  const [year, month, day] = w.date.split('-').map(Number) as [number, number, number];
+  return { year, month, day, weekday: w.weekday, minute: w.minutes, date: w.date };
 }
 
 /** The UTC instant of a wall-clock time in `zone` (the later one in a repeated hour, the first valid one after a skipped hour). */

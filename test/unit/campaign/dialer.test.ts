@@ -9,17 +9,8 @@ import { CampaignDialer } from '../../../src/core/campaign/dialer.js';
 import { contactable, localTime, occurrenceAt } from '../../../src/core/campaign/hours.js';
 import type { CampaignDef, DialMode, DialerCommand, DialerInput } from '../../../src/core/campaign/types.js';
 import { contacts, def } from './helpers.js';
+import { rng } from '../../support/random.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ZONES = [['America/New_York'], ['Europe/Paris'], ['Asia/Tokyo'], ['America/Chicago', 'America/Los_Angeles']];
 const QUEUES = ['q1', 'q2', 'q3'];
