@@ -56,8 +56,10 @@ export class CampaignRunner {
         const given = this.dispositions.get(e.callId);
         if (given) this.dispose(e.callId, given);
       }
-      // The agent's disposition of a campaign call: done, retry (back in the pool) or do-not-call (onto the campaign's list).
-      const outcome = e.type === 'disposition' ? e.data?.outcome : undefined;
+      // The agent's disposition of a campaign call: done, retry (back in the pool) or do-not-call (onto the campaign's list);
+      // an IVR flow (agentless) asks for the last by setting the variable doNotCall (yes, true or 1).
+      const flowSaid = e.type === 'ivr-end' && this.callContact.has(e.callId) && /^(yes|true|1)$/i.test(String((e.data?.variables as Record<string, unknown> | undefined)?.doNotCall ?? ''));
+      const outcome = e.type === 'disposition' ? e.data?.outcome : flowSaid ? 'do-not-call' : undefined;
       if (outcome === 'done' || outcome === 'retry' || outcome === 'do-not-call') {
         if (this.connected.has(e.callId)) this.dispositions.set(e.callId, outcome);
         else this.dispose(e.callId, outcome);

@@ -103,6 +103,19 @@ t.test('lists, DNC, refusals, life cycle, and a progressive campaign through eve
   await new Promise((r) => setTimeout(r, 100));
   t.same((await call('GET', `/api/dnc-lists/${dnc}/numbers`)).json.numbers, ['+12125550102', '+12125550105'], 'a do-not-call disposition puts the number on the list');
   t.match(await call('GET', `/api/campaigns/${id}`), { json: { progress: { contacts: { dnc: 2 } } } });
+  // A flow that sets doNotCall does the same (an agentless campaign's DNC key); here for the busy contact's next call.
+  await new Promise((r) => setTimeout(r, 1_100));
+  agentStatus = 'ready';
+  await new Promise((r) => setTimeout(r, 1_100));
+  const third = placed[placed.length - 1]!;
+  t.not(third.id, placed[1]!.id, 'a third call');
+  third.campaign!.answered(true);
+  third.campaign!.ended('connected');
+  for (const l of listeners) l({ kind: 'call', callId: third.id!, type: 'ivr-end', at: Date.now(), data: { variables: { doNotCall: 'yes' } } });
+  agentStatus = 'on-call';
+  for (const l of listeners) l({ kind: 'call', callId: third.id!, type: 'ended', at: Date.now() });
+  await new Promise((r) => setTimeout(r, 100));
+  t.ok(((await call('GET', `/api/dnc-lists/${dnc}/numbers`)).json.numbers as string[]).includes(third.number!), `the flow's doNotCall put ${third.number} on the list`);
   t.match(await call('POST', `/api/campaigns/${id}/pause`), { json: { status: 'paused' } });
   t.match(await call('PUT', `/api/campaigns/${id}`, { ...base, mode: 'predictive' }), { status: 409, json: { field: 'mode', error: /cannot change once the campaign has run/ } });
   t.match(await call('PUT', `/api/campaigns/${id}`, { ...base, name: 'Renewals Q1', priority: 4 }), { status: 200, json: { settings: { name: 'Renewals Q1', priority: 4 } } }, 'a paused campaign takes other edits');
