@@ -118,10 +118,12 @@ export class CampaignRunner {
   }
 
   /** The agent's preview, if any. */
-  previewOf(agentId: string): { campaignId: string; contactId: string; autoDialAt?: number; contact?: unknown } | undefined {
+  previewOf(agentId: string): { campaignId: string; campaign: string; contactId: string; autoDialAt?: number; canSkip: boolean; contact?: unknown } | undefined {
     const held = this.core.agents.get(agentId)?.held;
     if (held?.kind !== 'preview') return undefined;
-    return { campaignId: held.campaignId, contactId: held.id, ...(held.autoDialAt ? { autoDialAt: held.autoDialAt } : {}), contact: this.contacts.get(held.id) };
+    const c = this.core.campaigns.get(held.campaignId);
+    const canSkip = (c?.skips.get(agentId) ?? 0) < (c?.def.maxSkips ?? 0);
+    return { campaignId: held.campaignId, campaign: c?.def.name ?? '', contactId: held.id, ...(held.autoDialAt ? { autoDialAt: held.autoDialAt } : {}), canSkip, contact: this.contacts.get(held.id) };
   }
 
   /** Progress: contacts by state, calls in flight, the day's humans and abandons. */

@@ -21,6 +21,7 @@ import { Supervision } from './panels/supervision.js';
 import { Work, rememberedCall } from './panels/work.js';
 import { ScriptPanel } from './panels/script.js';
 import { ContactCard } from './panels/contact.js';
+import { Preview } from './panels/preview.js';
 
 /** @type {(() => void) | undefined} */
 let unlisten;
@@ -30,8 +31,9 @@ let poll;
 async function refresh() {
   const agent = store.state.agent;
   if (!agent) return;
-  const [view, pool, queues] = await Promise.all([api('GET', `/api/agents/${agent.id}`), api('GET', `/api/agents/${agent.id}/pool`), api('GET', '/api/queues')]).catch(() => []);
+  const [view, pool, queues, preview] = await Promise.all([api('GET', `/api/agents/${agent.id}`), api('GET', `/api/agents/${agent.id}/pool`), api('GET', '/api/queues'), api('GET', `/api/agents/${agent.id}/preview`)]).catch(() => []);
   if (!view) return;
+  store.set({ preview: preview?.preview ?? undefined });
   // The call the agent handles (on any of their phones) is the one the work panel is about.
   store.set((s) => ({ view, pool: pool.waiting ?? [], queues: queues.queues ?? [], ...(view.activity === 'on-call' && view.callId && !view.callId.includes(':') ? { workCallId: s.call?.callId ?? view.callId } : {}) }));
 }
@@ -136,6 +138,7 @@ function App() {
       ? html`<main id="desk">
           <${Presence} refresh=${refresh} />
           <${Offer} />
+          <${Preview} />
           <${Call} />
           <${ContactCard} />
           <${ScriptPanel} />
