@@ -3,10 +3,16 @@
  * (20 ms packets) and keeps everything it receives, so a test can tell by
  * content which tones reached this party and when, and which RFC 2833 digits
  * it was sent. The signalling is SIPp's; its SDP points here (c=127.0.0.1,
- * m=audio <port>). The far end's address is learned from its first packet
- * (FreeSWITCH sends from the port it receives on).
+ * m=audio <port>). Like a phone, the peer sends to the address of the far
+ * end's SDP as soon as it has it: the SIPp scenarios write the c= and m=
+ * lines they receive to /tmp/rtp-peer-<port>.sdp (sdpHint). After that the
+ * far end's address follows its packets (FreeSWITCH sends from the port it
+ * receives on), so a re-INVITE that moves the media is followed too. Without
+ * the SDP, two peers bridged before either was sent anything would wait for
+ * each other in silence.
  */
 import dgram from 'node:dgram';
+import { readFileSync, rmSync } from 'node:fs';
 import { mulawToLinear } from '../../src/audio/wav.js';
 import { linearToMulaw } from './audio.js';
 
@@ -71,6 +77,7 @@ export class RtpPeer {
   static async open(freqHz: number, amplitude = 6000): Promise<RtpPeer> {
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    rmSync(sdpHintPath(sock.address().port), { force: true });
     return new RtpPeer(sock, sock.address().port, freqHz, amplitude);
   }
 
@@ -80,6 +87,7 @@ export class RtpPeer {
   }
 
   private tick(): void {
+    if (!this.remote) this.remote = sdpHint(this.port);
     if (!this.remote || !this.sending) return;
     const header = Buffer.alloc(12);
     header[0] = 0x80;
@@ -172,5 +180,21 @@ export class RtpPeer {
   close(): void {
     clearInterval(this.timer);
     this.sock.close();
+    rmSync(sdpHintPath(this.port), { force: true });
   }
+}
+
+/** Where a SIPp scenario leaves the far end's SDP for the peer on `port`. */
+export const sdpHintPath = (port: number) => `/tmp/rtp-peer-${port}.sdp`;
+
+/** The address in the far end's SDP, once a scenario has written it ("c=IN IP4 a.b.c.d m=audio n"). */
+export function sdpHint(port: number): { address: string; port: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(sdpHintPath(port), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /c=IN IP4 ([0-9.]+)\s+m=audio ([0-9]+)/.exec(text);
+  return m && Number(m[2]) > 0 ? { address: m[1]!, port: Number(m[2]) } : undefined;
 }
