@@ -13,7 +13,9 @@
  *   filtered to them, and the controls and recordings of their own calls. Browsers cannot set headers on a WebSocket, so the
  *   token may also come as `?token=`.
  * - A supervisor is an agent with queues to supervise (`supervises`): the
- *   reports and the wallboard of those queues, their live calls.
+ *   reports and the wallboard of those queues, their live calls, the
+ *   campaigns of those queues and the contact and do-not-call lists
+ *   (src/api/campaigns.ts).
  * - The wallboard token (`daemon.http.wallboardToken`) opens the wallboard
  *   only, read-only, for a screen on the wall.
  */
@@ -64,6 +66,8 @@ export function agentMayCall(agentId: string, method: string, u: URL): boolean {
   if (method === 'GET' && p === '/api/supervision') return true;
   // Reports and the wallboard: the handlers limit a supervisor to their queues, and refuse other agents.
   if (method === 'GET' && (p.startsWith('/api/reports/') || p === '/api/wallboard' || p === '/api/wallboard/stream')) return true;
+  // Campaigns and their lists: the handlers limit a supervisor to their queues' campaigns, and refuse other agents.
+  if (/^\/api\/(campaigns|lists|dnc-lists)(\/|$)/.test(p)) return true;
   if (method === 'GET' && (/^\/api\/recordings\/[^/]+$/.test(p) || p === '/api/voicemail-drops')) return true;
   const own = `/api/agents/${encodeURIComponent(agentId)}`;
   return p === own || p.startsWith(`${own}/`);

@@ -3,6 +3,12 @@
  * agent's preview (their own). Refusals name the field or the reason: a bad
  * campaign body 400 with every problem, editing an active campaign 409,
  * CSV rows reported by row number while the good rows import.
+ *
+ * Who: administrators everything; a supervisor (an agent with `supervises`)
+ * the campaigns of the queues they supervise (create, edit, run, pause,
+ * stop, delete, attempts), and the contact and do-not-call lists, except
+ * deleting a list or taking a number off a do-not-call list, which stay
+ * with administrators. Other agents: their own previews only.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -13,6 +19,8 @@ import type { CampaignRunner } from '../app/campaigns/runner.js';
 import type { CampaignStore } from '../store/campaigns.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from 'pino';
+import type { Caller } from './auth.js';
+import { scopeOf } from './reports.js';
 
 export interface CampaignApiDeps {
   store: CampaignStore;
@@ -28,6 +36,23 @@ export function registerCampaigns(app: FastifyInstance, d: CampaignApiDeps): voi
   // Deps are read when a request comes (tests of other routes build the API without them).
   const bad = (reply: FastifyReply, problems: string[]) => reply.code(400).send({ error: problems[0], field: problems[0]!.split(':')[0], problems });
   const nameOf = (body: unknown) => (typeof (body as { name?: unknown })?.name === 'string' ? ((body as { name: string }).name.trim() || undefined) : undefined);
+
+  // A supervisor's reach: undefined is everything; a campaign outside it is as if it did not exist.
+  const scope = (req: unknown) => scopeOf((req as { caller?: Caller }).caller ?? { kind: 'admin' }, d.config());
+  const ADMIN_ONLY = [/^DELETE \/api\/(lists|dnc-lists)\//];
+  app.addHook('preHandler', async (req, reply) => {
+    const p = req.url.split('?')[0]!;
+    if (!/^\/api\/(campaigns|lists|dnc-lists)(\/|$)/.test(p)) return;
+    const s = scope(req);
+    if (s === 'none') return reply.code(403).send({ error: 'campaigns and their lists are for supervisors (of the queues they supervise) and administrators' });
+    if (s && ADMIN_ONLY.some((r) => r.test(`${req.method} ${p}`))) return reply.code(403).send({ error: 'deleting a list or taking a number off a do-not-call list is for administrators' });
+  });
+  const mine = (req: unknown, queue: string | undefined) => {
+    const s = scope(req);
+    if (s === undefined) return true;
+    return s !== 'none' && !!queue && s.queues.has(queue);
+  };
+  const outside = (req: unknown, settings: { queue?: string } | undefined) => !settings || !mine(req, settings.queue);
 
   // ---- contact lists ------------------------------------------------------
   app.post('/api/lists', async (req, reply) => {
@@ -92,22 +117,34 @@ export function registerCampaigns(app: FastifyInstance, d: CampaignApiDeps): voi
     return { id, status: progress?.status ?? row.status, instance: progress?.instance ?? row.instance, settings: JSON.parse(row.settings) as CampaignSettings, ...(progress ? { progress } : {}), outcomes: await d.store.outcomes(id, progress?.instance ?? row.instance) };
   };
 
+  const settingsOf = async (id: string) => {
+    const row = await d.store.campaign(id);
+    return row ? { row, settings: JSON.parse(row.settings) as CampaignSettings } : undefined;
+  };
+  const notFound = (reply: FastifyReply, id: string) => reply.code(404).send({ error: `no campaign ${id}` });
+  const foreignQueue = (reply: FastifyReply, s: CampaignSettings) =>
+    reply.code(403).send({ error: s.queue ? `queue ${s.queue} is not one you supervise` : 'an agentless campaign is for administrators', field: s.queue ? 'queue' : 'flow' });
+
   app.post('/api/campaigns', async (req, reply) => {
     const r = checkSettings(req.body, d.config(), await known());
     if ('problems' in r) return bad(reply, r.problems);
+    if (!mine(req, r.settings.queue)) return foreignQueue(reply, r.settings);
     const id = randomUUID();
     await d.store.putCampaign(id, r.settings.name, r.settings, d.now());
     return reply.code(201).send(await view(id));
   });
-  app.get('/api/campaigns', async () => ({ campaigns: await Promise.all((await d.store.campaigns()).map((c) => view(c.id))) }));
-  app.get<Id>('/api/campaigns/:id', async (req, reply) => (await view(req.params.id)) ?? reply.code(404).send({ error: `no campaign ${req.params.id}` }));
+  app.get('/api/campaigns', async (req) => ({
+    campaigns: await Promise.all((await d.store.campaigns()).filter((c) => mine(req, (JSON.parse(c.settings) as CampaignSettings).queue)).map((c) => view(c.id))),
+  }));
+  app.get<Id>('/api/campaigns/:id', async (req, reply) => (outside(req, (await settingsOf(req.params.id))?.settings) ? notFound(reply, req.params.id) : view(req.params.id)));
   app.put<Id>('/api/campaigns/:id', async (req, reply) => {
     const row = await d.store.campaign(req.params.id);
-    if (!row) return reply.code(404).send({ error: `no campaign ${req.params.id}` });
+    if (!row || outside(req, JSON.parse(row.settings) as CampaignSettings)) return notFound(reply, req.params.id);
     const status = d.runner().progress(req.params.id)?.status ?? row.status;
     if (status === 'active') return reply.code(409).send({ error: 'an active campaign cannot be edited: pause or stop it first' });
     const r = checkSettings(req.body, d.config(), await known());
     if ('problems' in r) return bad(reply, r.problems);
+    if (!mine(req, r.settings.queue)) return foreignQueue(reply, r.settings);
     if (row.instance > 0) {
       const before = JSON.parse(row.settings) as Record<string, unknown>;
       const changed = FIXED_AFTER_RUN.filter((f) => JSON.stringify(before[f]) !== JSON.stringify((r.settings as unknown as Record<string, unknown>)[f]));
@@ -121,7 +158,7 @@ export function registerCampaigns(app: FastifyInstance, d: CampaignApiDeps): voi
   });
   app.delete<Id>('/api/campaigns/:id', async (req, reply) => {
     const row = await d.store.campaign(req.params.id);
-    if (!row) return reply.code(404).send({ error: `no campaign ${req.params.id}` });
+    if (!row || outside(req, JSON.parse(row.settings) as CampaignSettings)) return notFound(reply, req.params.id);
     const status = d.runner().progress(req.params.id)?.status ?? row.status;
     if (status === 'active') return reply.code(409).send({ error: 'an active campaign cannot be deleted: stop it first' });
     const refused = d.runner().unload(req.params.id);
@@ -131,22 +168,22 @@ export function registerCampaigns(app: FastifyInstance, d: CampaignApiDeps): voi
   });
   for (const action of ['run', 'pause', 'resume', 'stop', 'rerun'] as const) {
     app.post<Id>(`/api/campaigns/:id/${action}`, async (req, reply) => {
-      if (!(await d.store.campaign(req.params.id))) return reply.code(404).send({ error: `no campaign ${req.params.id}` });
+      if (outside(req, (await settingsOf(req.params.id))?.settings)) return notFound(reply, req.params.id);
       const refused = await d.runner().act(req.params.id, action === 'rerun' ? 'run' : action);
       return refused ? reply.code(409).send({ error: refused }) : view(req.params.id);
     });
   }
   // A copy without its schedule, Ready, named "... (copy)".
   app.post<Id>('/api/campaigns/:id/clone', async (req, reply) => {
-    const row = await d.store.campaign(req.params.id);
-    if (!row) return reply.code(404).send({ error: `no campaign ${req.params.id}` });
-    const { schedule: _drop, ...settings } = JSON.parse(row.settings) as CampaignSettings;
+    const found = await settingsOf(req.params.id);
+    if (!found || outside(req, found.settings)) return notFound(reply, req.params.id);
+    const { schedule: _drop, ...settings } = found.settings;
     const id = randomUUID();
     await d.store.putCampaign(id, `${settings.name} (copy)`, { ...settings, name: `${settings.name} (copy)` }, d.now());
     return reply.code(201).send(await view(id));
   });
   app.get<Id & { Querystring: { limit?: string } }>('/api/campaigns/:id/attempts', async (req, reply) => {
-    if (!(await d.store.campaign(req.params.id))) return reply.code(404).send({ error: `no campaign ${req.params.id}` });
+    if (outside(req, (await settingsOf(req.params.id))?.settings)) return notFound(reply, req.params.id);
     return { attempts: (await d.store.attempts(req.params.id, Math.min(10_000, Number(req.query.limit ?? 1000) || 1000))).map((a) => ({ contactId: a.contact_id, number: a.number, outcome: a.outcome, callId: a.call_id, instance: a.instance, at: new Date(a.at).toISOString() })) };
   });
 

@@ -122,3 +122,66 @@ t.test('lists, DNC, refusals, life cycle, and a progressive campaign through eve
   t.match(await call('POST', `/api/campaigns/${id}/clone`), { status: 201, json: { status: 'ready', settings: { name: 'Renewals Q1 (copy)' } } });
   t.match(await call('DELETE', `/api/lists/${list}`), { status: 409 }, 'a list in use stays');
 });
+
+t.test("a supervisor: the campaigns of the queues they supervise, the lists, and not an administrator's deletions", async (t) => {
+  const r = parseConfigTexts([{ file: 'a.yaml', text: `sip: { domain: x, transports: [{ protocol: udp, port: 5060 }] }
+agents:
+  alice: { name: Alice, extension: "1001", sip: { username: "1001", password: pw1-long } }
+  bob: { name: Bob, extension: "1002", sip: { username: "1002", password: pw2-long } }
+  sam: { name: Sam, extension: "1009", sip: { username: "1009", password: pw9-long }, supervises: [sales] }
+queues:
+  sales: { members: [alice] }
+  support: { members: [bob] }
+ivr:
+  survey: { entry: bye, steps: { bye: { type: route, to: { hangup: true } } } }
+trunks:
+  carrier: { uri: "sip:gw.example:5060" }
+` }]);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  const cfg = r.config;
+  const db = openSqlite(':memory:');
+  await migrate(db);
+  t.teardown(() => db.destroy());
+  const store = new CampaignStore(db);
+  const router = { agentView: () => undefined, poolFor: () => ({ offered: [], waiting: [] }) } as unknown as Router;
+  const runner = new CampaignRunner({ store, originate: (req) => ({ id: req.id! }), cancel: () => true, router: () => router, config: () => cfg, emit: () => undefined, onLive: () => undefined, log: pino({ level: 'silent' }), now: Date.now });
+  await runner.start();
+  t.teardown(() => runner.stop());
+  const app = Fastify();
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_r, body, done) => done(null, body));
+  // The sign-in gate's work, as src/api/http.ts does it: who is calling.
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (req) => {
+    const who = req.headers['x-agent'];
+    (req as unknown as { caller: unknown }).caller = typeof who === 'string' ? { kind: 'agent', agentId: who } : { kind: 'admin' };
+  });
+  registerCampaigns(app, { store, runner: () => runner, config: () => cfg, log: pino({ level: 'silent' }), now: Date.now });
+  const call = async (method: string, url: string, payload?: unknown, agent?: string) => {
+    const res = await app.inject({ method: method as 'GET', url, headers: { ...(agent ? { 'x-agent': agent } : {}), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(payload !== undefined ? { payload: payload as string } : {}) });
+    return { status: res.statusCode, json: res.json() as Record<string, unknown> };
+  };
+  const list = (await call('POST', '/api/lists', { name: 'Leads' }, 'sam')).json.id as string;
+  t.ok(list, 'a supervisor creates a contact list');
+  const csv = await app.inject({ method: 'POST', url: `/api/lists/${list}/contacts`, headers: { 'x-agent': 'sam', 'content-type': 'text/csv' }, payload: 'number\n+12125550101\n+12125550102\n' });
+  t.match(csv.json(), { imported: 2 }, 'and imports its contacts');
+  const dnc = (await call('POST', '/api/dnc-lists', { name: 'Theirs' }, 'sam')).json.id as string;
+  t.match(await call('POST', `/api/dnc-lists/${dnc}/numbers`, { numbers: ['+12125550101'] }, 'sam'), { status: 200, json: { added: 1 } }, 'and adds to a do-not-call list');
+  const base = { lists: [list], mode: 'progressive', hours: HOURS };
+  const mine = await call('POST', '/api/campaigns', { ...base, name: 'Sales push', queue: 'sales' }, 'sam');
+  t.equal(mine.status, 201, "a campaign on the supervisor's queue");
+  t.match(await call('POST', '/api/campaigns', { ...base, name: 'Support survey', queue: 'support' }, 'sam'), { status: 403, json: { field: 'queue', error: 'queue support is not one you supervise' } });
+  t.match(await call('POST', '/api/campaigns', { ...base, name: 'Robocall', mode: 'agentless', flow: 'survey' }, 'sam'), { status: 403, json: { field: 'flow' } }, 'an agentless campaign is for administrators');
+  const theirs = (await call('POST', '/api/campaigns', { ...base, name: 'Support survey', queue: 'support' })).json.id as string;
+  t.same(((await call('GET', '/api/campaigns', undefined, 'sam')).json.campaigns as { id: string }[]).map((c) => c.id), [mine.json.id], "the supervisor's list: their queue's campaign only");
+  t.equal(((await call('GET', '/api/campaigns')).json.campaigns as unknown[]).length, 2, 'the administrator sees both');
+  for (const [m, u] of [['GET', ''], ['PUT', ''], ['POST', '/run'], ['POST', '/clone'], ['GET', '/attempts'], ['DELETE', '']] as const) {
+    t.equal((await call(m, `/api/campaigns/${theirs}${u}`, m === 'PUT' ? { ...base, name: 'x', queue: 'sales' } : undefined, 'sam')).status, 404, `${m} ${u || 'the campaign'}: another queue's campaign is not there for them`);
+  }
+  t.match(await call('POST', `/api/campaigns/${mine.json.id}/run`, undefined, 'sam'), { status: 200, json: { status: 'active' } }, 'they run their own');
+  t.match(await call('POST', `/api/campaigns/${mine.json.id}/pause`, undefined, 'sam'), { status: 200, json: { status: 'paused' } }, 'and pause it');
+  t.match(await call('PUT', `/api/campaigns/${mine.json.id}`, { ...base, name: 'Sales push', queue: 'support' }, 'sam'), { status: 403, json: { field: 'queue' } }, 'nor move it to a queue of others');
+  t.equal((await call('DELETE', `/api/dnc-lists/${dnc}/numbers/%2B12125550101`, undefined, 'sam')).status, 403, 'taking a number off a do-not-call list is for administrators');
+  t.equal((await call('DELETE', `/api/lists/${list}`, undefined, 'sam')).status, 403, 'so is deleting a list');
+  t.match(await call('GET', '/api/campaigns', undefined, 'alice'), { status: 403, json: { error: /for supervisors/ } }, 'an agent who supervises nothing: no campaigns');
+  t.equal((await call('GET', '/api/lists', undefined, 'bob')).status, 403, 'nor lists');
+});
