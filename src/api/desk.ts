@@ -43,6 +43,7 @@ export async function registerDesk(app: FastifyInstance, settings: () => DeskSet
   // The supervisors' pages, beside the desk (same UI library and sign-in).
   app.get('/wallboard', async (req, reply) => reply.redirect(`/desk/wallboard.html${req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''}`));
   app.get('/reports', async (_req, reply) => reply.redirect('/desk/reports.html'));
+  app.get('/campaigns', async (_req, reply) => reply.redirect('/desk/campaigns.html'));
   app.get('/desk/settings.json', async () => settings());
 }
 

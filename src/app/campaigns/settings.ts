@@ -66,7 +66,8 @@ export function checkSettings(body: unknown, config: Config, known: Known): { se
   if (!MODES.includes(b.mode as DialMode)) p.push(`mode: one of ${MODES.join(', ')}`);
   if (b.mode === 'agentless') {
     if (typeof b.flow !== 'string' || !config.ivr[b.flow]) p.push(`flow: an agentless campaign needs an IVR flow of the configuration (${Object.keys(config.ivr).join(', ') || 'none defined'})`);
-  } else if (typeof b.queue !== 'string' || !config.queues[b.queue]) p.push(`queue: no queue "${String(b.queue)}" is defined`);
+  } else if (b.queue === undefined || b.queue === '') p.push('queue: required, the queue whose agents take the calls');
+  else if (typeof b.queue !== 'string' || !config.queues[b.queue]) p.push(`queue: no queue "${String(b.queue)}" is defined`);
   if (b.callerId !== undefined && (typeof b.callerId !== 'string' || !/^\+?[0-9]{3,20}$/.test(b.callerId))) p.push('callerId: a phone number');
   if (b.trunk !== undefined && (typeof b.trunk !== 'string' || !config.trunks[b.trunk])) p.push(`trunk: no trunk "${String(b.trunk)}" is defined`);
   if (!b.trunk && Object.keys(config.trunks).length === 0) p.push('trunk: the configuration has no trunk to dial through');

@@ -38,7 +38,7 @@ function Reports() {
   const field = (/** @type {string} */ name, /** @type {string} */ label, type = 'text') =>
     html`<label>${label}<input name=${name} type=${type} value=${/** @type {any} */ (filters)[name]} /></label>`;
   return html`<div class="board">
-    <header><h1>Reports</h1><a href="wallboard.html" style="color:#fff">Wallboard</a><button onClick=${() => (forget(), location.reload())}>Sign out</button></header>
+    <header><h1>Reports</h1><a href="wallboard.html" style="color:#fff">Wallboard</a><a href="campaigns.html" style="color:#fff">Campaigns</a><button onClick=${() => (forget(), location.reload())}>Sign out</button></header>
     <main>
       <form class="filters card" id="filters" onSubmit=${apply}>
         ${field('from', 'From', 'date')} ${field('to', 'To', 'date')} ${field('queue', 'Queue')} ${field('agent', 'Agent')}

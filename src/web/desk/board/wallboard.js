@@ -55,6 +55,7 @@ function Wallboard() {
       <h1>Wallboard</h1>
       <span id="board-at">${board ? `updated ${new Date(board.at).toLocaleTimeString()}` : 'connecting…'}</span>
       <a href="reports.html" style="color:#fff">Reports</a>
+      <a href="campaigns.html" style="color:#fff">Campaigns</a>
       <button onClick=${() => (forget(), location.reload())}>Sign out</button>
     </header>
     <main>

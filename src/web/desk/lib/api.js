@@ -17,7 +17,20 @@ export async function api(method, path, body) {
   });
   const data = await res.json().catch(() => ({}));
   if (res.status === 401 && session.token) session.onEnded();
-  if (!res.ok) throw new Error(data.error ?? `${res.status}`);
+  if (!res.ok) throw Object.assign(new Error(data.error ?? `${res.status}`), { status: res.status, field: data.field, problems: data.problems });
+  return data;
+}
+
+/**
+ * Sends text as it is (a CSV file), with its content type.
+ * @param {string} path @param {string} text @param {string} type
+ * @returns {Promise<any>}
+ */
+export async function upload(path, text, type = 'text/csv') {
+  const res = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${session.token}`, 'content-type': type }, body: text });
+  const data = await res.json().catch(() => ({}));
+  if (res.status === 401 && session.token) session.onEnded();
+  if (!res.ok && !data.problems) throw Object.assign(new Error(data.error ?? `${res.status}`), { status: res.status });
   return data;
 }
 
