@@ -214,6 +214,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     now: Date.now,
   });
   await campaigns.start();
+  centre.work.callLists = (callId) => campaigns.dispositionsOf(callId);
 
   const workStore = new WorkStore(db);
   let scriptService: ScriptService | undefined;

@@ -26,22 +26,33 @@ export interface WorkDeps {
   released?(agentId: string, callId: string): void;
 }
 
+/** A call's own list, winning over its queue's (a campaign's dispositions); undefined: the queue's. */
+export type CallLists = (callId: string) => Promise<DispositionList | undefined>;
+
 export interface WorkView {
   callId: string;
   agentId: string;
   queueId?: string;
   work: CallWork;
-  /** The queue's list, with `required`; none when the queue lists no dispositions. */
+  /** The call's list (its campaign's, else its queue's), with `required`; none when neither lists any. */
   dispositions?: DispositionList;
 }
 
 export type WorkResult = { ok: true; view: WorkView } | { ok: false; status: 400 | 403 | 404; error: string };
 
 export class WorkService {
+  /** Set once the campaigns are up: their calls' lists. */
+  callLists?: CallLists;
+
   constructor(private readonly d: WorkDeps) {}
 
-  dispositions(queueId: string | undefined): DispositionList | undefined {
-    return queueId ? this.d.config().queues[queueId]?.dispositions : undefined;
+  /** The list the agent picks from on this call: its campaign's, else its queue's. */
+  async dispositions(callId: string, queueId: string | undefined): Promise<DispositionList | undefined> {
+    const own = await this.callLists?.(callId).catch((err: Error) => {
+      this.d.log.warn({ callId, err: err.message }, "a campaign call's dispositions could not be read; the queue's apply");
+      return undefined;
+    });
+    return own ?? (queueId ? this.d.config().queues[queueId]?.dispositions : undefined);
   }
 
   /**
@@ -73,14 +84,14 @@ export class WorkService {
   async read(callId: string, agentId: string): Promise<WorkResult> {
     const h = await this.whose(callId, agentId);
     if (typeof h === 'string') return refusal(h, callId, agentId);
-    return { ok: true, view: this.view(callId, agentId, h.queueId, toWork(h.row)) };
+    return { ok: true, view: view(callId, agentId, h.queueId, toWork(h.row), await this.dispositions(callId, h.queueId)) };
   }
 
   /** The agent's change to their work on the call; a disposition given releases a held wrap-up. */
   async update(callId: string, agentId: string, patch: WorkPatch): Promise<WorkResult> {
     const h = await this.whose(callId, agentId);
     if (typeof h === 'string') return refusal(h, callId, agentId);
-    const list = this.dispositions(h.queueId);
+    const list = await this.dispositions(callId, h.queueId);
     const before = toWork(h.row);
     const checked = applyWork(before, patch, list);
     if (!checked.ok) return { ok: false, status: 400, error: `${checked.field}: ${checked.message}` };
@@ -98,7 +109,7 @@ export class WorkService {
       (this.d.timeline ?? ((id, type, data) => this.d.calls.event(id, at, type, data)))(callId, 'disposition', { agentId, code: w.disposition ?? null, ...(code ? { label: code.label, outcome: code.outcome } : {}) });
     }
     if (w.disposition !== undefined) await this.releaseIfDone(agentId);
-    return { ok: true, view: this.view(callId, agentId, h.queueId, w) };
+    return { ok: true, view: view(callId, agentId, h.queueId, w, list) };
   }
 
   /**
@@ -108,11 +119,18 @@ export class WorkService {
    */
   onRelease(callId: string, agentId: string, queueId: string | undefined): void {
     this.d.released?.(agentId, callId);
-    const list = this.dispositions(queueId);
-    if (!list?.required) return;
-    this.d.feed({ type: 'wrap-up-hold', agentId, held: true });
+    // The queue's list is known at once; a campaign's is looked up (and may hold the wrap-up a moment later).
+    const queueList = queueId ? this.d.config().queues[queueId]?.dispositions : undefined;
+    if (queueList?.required) this.d.feed({ type: 'wrap-up-hold', agentId, held: true });
+    if (!queueList?.required && !this.callLists) return;
     const at = this.d.now();
     void (async () => {
+      const list = await this.dispositions(callId, queueId);
+      if (!list?.required) {
+        if (queueList?.required) this.d.feed({ type: 'wrap-up-hold', agentId, held: false });
+        return;
+      }
+      if (!queueList?.required) this.d.feed({ type: 'wrap-up-hold', agentId, held: true });
       const row = await this.d.store.get(callId, agentId);
       await this.d.store.put(callId, agentId, { queue_id: queueId ?? null, required: 1, updated_at: row?.updated_at ?? at });
       if (!holdsWrapUp(list, toWork(row))) await this.releaseIfDone(agentId);
@@ -133,10 +151,10 @@ export class WorkService {
     if ((await this.d.store.pending(agentId)).length === 0) this.d.feed({ type: 'wrap-up-hold', agentId, held: false });
   }
 
-  private view(callId: string, agentId: string, queueId: string | undefined, work: CallWork): WorkView {
-    const list = this.dispositions(queueId);
-    return { callId, agentId, ...(queueId ? { queueId } : {}), work, ...(list ? { dispositions: list } : {}) };
-  }
+}
+
+function view(callId: string, agentId: string, queueId: string | undefined, work: CallWork, list: DispositionList | undefined): WorkView {
+  return { callId, agentId, ...(queueId ? { queueId } : {}), work, ...(list ? { dispositions: list } : {}) };
 }
 
 function refusal(why: 'no-call' | 'not-theirs', callId: string, agentId: string): WorkResult {

@@ -118,20 +118,7 @@ export function parseConfigTexts(texts: { file: string; text: string }[], env: N
     origin.get(`${segments[0]}/${segments[1]}`) ?? origin.get(segments[0] ?? '') ?? fallback;
 
   if (!validate(merged)) {
-    for (const e of simplifyAjvErrors(validate.errors ?? [])) {
-      const segments = e.instancePath.split('/').slice(1).map(unescapePointer);
-      let field = segments;
-      let message = e.message ?? 'is invalid';
-      if (e.keyword === 'additionalProperties') {
-        const extra = String((e.params as { additionalProperty: string }).additionalProperty);
-        field = [...segments, extra];
-        message = `unknown field "${extra}"${suggest(extra, Object.keys((e.parentSchema as { properties?: object }).properties ?? {}))}`;
-      } else if (e.keyword === 'required') {
-        field = [...segments, String((e.params as { missingProperty: string }).missingProperty)];
-        message = 'is required';
-      } else if (e.keyword === 'anyOf') {
-        message = describeAnyOf(e.schema);
-      }
+    for (const { field, message } of ajvProblems(validate.errors ?? [])) {
       const src = locate(field);
       errors.push({ file: src?.file ?? '(config)', ...(src ? nodePos(src, field) : { line: 0, column: 0 }), field: field.join('.'), message });
     }
@@ -274,6 +261,19 @@ function pos(src: Source, offset: number): { line: number; column: number } {
 
 function unescapePointer(s: string): string {
   return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** Ajv's errors as fields (path segments, the missing or unknown one included) with a message a person reads; one per problem. */
+export function ajvProblems(errs: ErrorObject[]): { field: string[]; message: string }[] {
+  return simplifyAjvErrors(errs).map((e) => {
+    const segments = e.instancePath.split('/').slice(1).map(unescapePointer);
+    if (e.keyword === 'additionalProperties') {
+      const extra = String((e.params as { additionalProperty: string }).additionalProperty);
+      return { field: [...segments, extra], message: `unknown field "${extra}"${suggest(extra, Object.keys((e.parentSchema as { properties?: object }).properties ?? {}))}` };
+    }
+    if (e.keyword === 'required') return { field: [...segments, String((e.params as { missingProperty: string }).missingProperty)], message: 'is required' };
+    return { field: segments, message: e.keyword === 'anyOf' ? describeAnyOf(e.schema) : (e.message ?? 'is invalid') };
+  });
 }
 
 /** anyOf failures come with one error per branch; keep only the anyOf itself. */

@@ -161,6 +161,12 @@ export class CampaignStore {
     await this.db.insertInto('campaign_attempts').values({ campaign_id: a.campaignId, instance: a.instance, contact_id: a.contactId, call_id: a.callId ?? null, number: a.number, outcome: a.outcome, at: a.at }).execute();
   }
 
+  /** The campaign a call was placed for (its attempt), if any. */
+  async campaignOfCall(callId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('campaign_attempts').select('campaign_id').where('call_id', '=', callId).limit(1).executeTakeFirst();
+    return row?.campaign_id;
+  }
+
   attempts(campaignId: string, limit = 1000) {
     return this.db.selectFrom('campaign_attempts').selectAll().where('campaign_id', '=', campaignId).orderBy('id', 'desc').limit(limit).execute();
   }

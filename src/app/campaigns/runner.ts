@@ -18,6 +18,7 @@ import type { CampaignStore } from '../../store/campaigns.js';
 import type { HumanPlan, OriginateRequest } from '../outbound.js';
 import type { LiveEvent } from '../calls/state.js';
 import { trunkTarget } from '../calls/inbound.js';
+import type { DispositionList } from '../../core/work/work.js';
 import { toDef, type CampaignSettings } from './settings.js';
 
 export interface RunnerDeps {
@@ -124,6 +125,15 @@ export class CampaignRunner {
     const c = this.core.campaigns.get(held.campaignId);
     const canSkip = (c?.skips.get(agentId) ?? 0) < (c?.def.maxSkips ?? 0);
     return { campaignId: held.campaignId, campaign: c?.def.name ?? '', contactId: held.id, ...(held.autoDialAt ? { autoDialAt: held.autoDialAt } : {}), canSkip, contact: this.contacts.get(held.id) };
+  }
+
+  /** The dispositions of a campaign call's campaign, when it lists its own (else the queue's apply); after a restart, from the call's attempt. */
+  async dispositionsOf(callId: string): Promise<DispositionList | undefined> {
+    const contactId = this.callContact.get(callId);
+    const campaignId = contactId ? [...this.core.campaigns.values()].find((c) => c.contacts.has(contactId))?.def.id : await this.d.store.campaignOfCall(callId);
+    if (!campaignId) return undefined;
+    const s = this.settings.get(campaignId) ?? (await this.d.store.campaign(campaignId).then((row) => (row ? (JSON.parse(row.settings) as CampaignSettings) : undefined)));
+    return s?.dispositions;
   }
 
   /** Progress: contacts by state, calls in flight, the day's humans and abandons. */

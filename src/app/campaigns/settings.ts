@@ -6,6 +6,12 @@
 import { checkSchedule, parseHours, validZone, type Schedule, type Weekday } from '../../core/campaign/hours.js';
 import type { CampaignDef, DialMode } from '../../core/campaign/types.js';
 import type { Config } from '../../config/schema.js';
+import { Ajv } from 'ajv';
+import { DispositionsSchema } from '../../config/work-schema.js';
+import { ajvProblems } from '../../config/load.js';
+import type { DispositionList } from '../../core/work/work.js';
+
+const checkDispositions = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true }).compile(DispositionsSchema);
 
 export interface CampaignSettings {
   name: string;
@@ -34,6 +40,8 @@ export interface CampaignSettings {
   safeHarborMessage?: string;
   previewSeconds: number;
   maxSkips: number;
+  /** The list the agent picks from on the campaign's calls, each code done, retry or do-not-call; the queue's list when absent. */
+  dispositions?: DispositionList;
 }
 
 export const DEFAULTS = { priority: 5, order: 'list', maxAttempts: 3, retryMinutes: 60, ringSeconds: 25, timeZone: 'UTC', amd: { enabled: false }, onMachine: 'hangup', record: false, lines: 2, abandonCap: 0.03, previewSeconds: 30, maxSkips: 3 } as const;
@@ -93,6 +101,17 @@ export function checkSettings(body: unknown, config: Config, known: Known): { se
   if (b.safeHarborMessage !== undefined && (typeof b.safeHarborMessage !== 'string' || !b.safeHarborMessage)) p.push('safeHarborMessage: the file an abandoned person hears');
   int('previewSeconds', 5, 600);
   int('maxSkips', 0, 1000);
+  if (b.dispositions !== undefined) {
+    const list = structuredClone(b.dispositions);
+    if (!checkDispositions(list)) {
+      for (const e of ajvProblems(checkDispositions.errors ?? [])) p.push(`${['dispositions', ...e.field].join('.')}: ${e.message}`);
+    } else {
+      const codes = (list as DispositionList).codes.map((c) => c.code);
+      const twice = codes.find((c, i) => codes.indexOf(c) !== i);
+      if (twice) p.push(`dispositions.codes: "${twice}" is listed twice`);
+      else b.dispositions = list;
+    }
+  }
   return p.length ? { problems: p } : { settings: b as unknown as CampaignSettings };
 }
 

@@ -71,6 +71,10 @@ t.test('lists, DNC, refusals, life cycle, and a progressive campaign through eve
   t.equal(badOne.status, 400);
   t.same(badOne.json.problems, ['priority: must be a whole number from 1 to 5', 'queue: no queue "nowhere" is defined', 'hours: no contactable hours on any weekday'], 'each problem names its field');
   t.equal(badOne.json.field, 'priority');
+  const badCodes = await call('POST', '/api/campaigns', { ...base, dispositions: { codes: [{ code: 'sale', label: 'Sale', outcome: 'sold' }, { code: 'x' }] } });
+  t.equal(badCodes.status, 400);
+  t.same(badCodes.json.problems, ['dispositions.codes.0.outcome: must be one of: done, retry, do-not-call', 'dispositions.codes.1.label: is required'], "the campaign's dispositions: each bad code by its place");
+  t.same((await call('POST', '/api/campaigns', { ...base, dispositions: { codes: [{ code: 'a', label: 'A' }, { code: 'a', label: 'B' }] } })).json.problems, ['dispositions.codes: "a" is listed twice']);
   const made = await call('POST', '/api/campaigns', base);
   t.equal(made.status, 201);
   const id = made.json.id as string;

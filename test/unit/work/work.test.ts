@@ -136,6 +136,28 @@ t.test('service: a disposition given during the call leaves the wrap-up as usual
   t.equal(s.status(agent3).wrapHeld, undefined, 'sales requires nothing: its usual wrap-up, not held');
 });
 
+t.test("service: a campaign call's own list wins over its queue's, holds the wrap-up when required, and a failing lookup falls back", async (t) => {
+  const s = await setUp();
+  const CAMPAIGN: DispositionList = { required: true, codes: [{ code: 'sale', label: 'Sale', outcome: 'done' }, { code: 'dnc', label: 'Do not call', outcome: 'do-not-call' }] };
+  s.work.callLists = async (callId) => {
+    if (callId === 'broken') throw new Error('database locked');
+    return callId.startsWith('camp-') ? CAMPAIGN : undefined;
+  };
+  const agent = s.answered('camp-1', 'sales');
+  t.match(await s.work.read('camp-1', agent), { ok: true, view: { dispositions: { codes: [{ code: 'sale' }, { code: 'dnc' }] } } }, "the campaign's list, although sales lists none");
+  t.same(await s.work.update('camp-1', agent, { disposition: 'resolved' }), { ok: false, status: 400, error: 'disposition: "resolved" is not in the list (sale, dnc)' }, "the queue's codes are not the campaign's");
+  await s.ended('camp-1', agent, 'sales');
+  t.equal(s.status(agent).wrapHeld, true, 'required by the campaign: the wrap-up is held');
+  await s.work.update('camp-1', agent, { disposition: 'dnc' });
+  t.not(s.status(agent).wrapHeld, true, "released by the disposition (to sales's usual wrap-up)");
+  await s.calls.flush();
+  t.match((await s.calls.get('camp-1'))?.timeline.find((e) => e.type === 'disposition')?.data, { code: 'dnc', outcome: 'do-not-call' }, "the campaign's outcome on the timeline (the dialer puts the number on its list)");
+  const inbound = s.answered('c9', 'support');
+  t.match(await s.work.read('c9', inbound), { ok: true, view: { dispositions: { codes: [{ code: 'resolved' }, { code: 'callback' }] } } }, "other calls keep their queue's list");
+  const broken = s.answered('broken', 'support');
+  t.match(await s.work.read('broken', broken), { ok: true, view: { dispositions: { codes: [{ code: 'resolved' }, { code: 'callback' }] } } }, "a lookup that fails: the queue's list");
+});
+
 t.test('routes: the agent\'s own work; an administrator names the agent; refusals name the field', async (t) => {
   const s = await setUp();
   const agent = s.answered('c4', 'support');
