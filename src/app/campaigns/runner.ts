@@ -217,6 +217,15 @@ export class CampaignRunner {
       case 'preview-withdrawn':
         this.d.emit({ kind: 'campaign', campaignId: '', type: 'preview-withdrawn', at: now, agentId: c.agentId, data: { contactId: c.contactId, reason: c.reason } });
         return;
+      case 'scrub':
+        void this.d.store
+          .dncNumbers(c.listId)
+          .then((numbers) => {
+            this.send({ type: 'dnc-list', now: this.d.now(), listId: c.listId, numbers });
+            this.d.log.info({ campaignId: c.campaignId, occurrence: c.occurrence, numbers: numbers.length }, 'do-not-call list read again before the occurrence');
+          })
+          .catch((err: Error) => this.d.log.error({ campaignId: c.campaignId, err: err.message }, 'do-not-call list not read again; the one in memory applies'));
+        return;
       case 'dnc-add':
         void this.d.store.addDnc(c.listId, [c.number], 'disposition', now).catch((err: Error) => this.d.log.error({ err: err.message }, 'do-not-call number not stored'));
         return;

@@ -34,10 +34,12 @@
  * would still hold. When an agent held for a ringing call is taken (by an
  * inbound call, or gone), the call is held for another free agent, or
  * counts against that budget, and past it is cancelled before it is
- * answered. A human answering a predictive call with no free agent is
+ * answered. A scheduled campaign asks for its do-not-call list afresh
+ * (`scrub`) SCRUB_AHEAD_MS before each occurrence, and the pool is scrubbed
+ * against what comes back (`dnc-list`). A human answering a predictive call with no free agent is
  * abandoned (the safe-harbor message).
  */
-import { contactable, localTime, occurrenceAt, scheduleOver } from './hours.js';
+import { contactable, localTime, nextOccurrence, occurrenceAt, scheduleOver } from './hours.js';
 import { nextContact, resetContacts, settleContact, type CampaignRt } from './pool.js';
 import { abandonBudget, emptyStats, modelPacer, type PacingStats } from './pacing.js';
 import type { AgentView, CampaignStatus, Contact, DialerCommand, DialerInput, Outcome, Refusal } from './types.js';
@@ -58,6 +60,9 @@ export interface CallRt {
 interface AgentRt extends AgentView {
   held?: { kind: 'call' | 'preview'; id: string; campaignId: string; autoDialAt?: number };
 }
+
+/** How long before a scheduled occurrence its campaign's do-not-call list is read again. */
+export const SCRUB_AHEAD_MS = 5 * 60_000;
 
 export type Pacer = (c: CampaignRt, x: Parameters<typeof modelPacer>[0] & { agents: number; now: number }) => number;
 
@@ -137,6 +142,14 @@ export class CampaignDialer {
         this.dnc.set(e.listId, set);
         if (e.on) set.add(e.number);
         else set.delete(e.number);
+        return;
+      }
+      case 'dnc-list': {
+        this.dnc.set(e.listId, new Set(e.numbers));
+        for (const c of this.campaigns.values()) {
+          if (c.def.dncList !== e.listId) continue;
+          for (const k of c.ordered) if (k.state === 'pool' && this.onDnc(e.listId, k.number)) this.out.push(settleContact(c, k, 'dnc', undefined, e.now));
+        }
         return;
       }
       case 'answered':
@@ -395,6 +408,14 @@ export class CampaignDialer {
   private lifecycle(c: CampaignRt, now: number): void {
     if (c.status !== 'active') return;
     const s = c.def.schedule;
+    if (s && c.def.dncList) {
+      // The list is read again shortly before each occurrence (the shell answers with dnc-list).
+      const next = nextOccurrence(s, now);
+      if (next && next.start - now <= SCRUB_AHEAD_MS && c.scrubbed !== next.index) {
+        c.scrubbed = next.index;
+        this.out.push({ type: 'scrub', campaignId: c.def.id, listId: c.def.dncList, occurrence: next.index });
+      }
+    }
     if (s) {
       const occ = occurrenceAt(s, now);
       if (occ && occ.index !== c.occurrence) {

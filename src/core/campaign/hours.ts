@@ -165,6 +165,23 @@ export function occurrenceAt(s: Schedule, now: number): Occurrence | undefined {
   return now < until ? { index: k, start, until } : undefined;
 }
 
+/** The next occurrence to start after `now` (its index and start), if the schedule has one. */
+export function nextOccurrence(s: Schedule, now: number): { index: number; start: number } | undefined {
+  const end = endOf(s);
+  const first = occurrenceStart(s, 0);
+  if (now < first) return first < end ? { index: 0, start: first } : undefined;
+  if (!s.recurrence) return undefined;
+  const running = occurrenceAt(s, now);
+  let k = running ? running.index : 0;
+  if (!running) {
+    const approxMs = { day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000, year: 365 * 86_400_000 }[s.recurrence.unit] * s.recurrence.every;
+    k = Math.max(0, Math.floor((now - first) / approxMs) - 2);
+  }
+  while (occurrenceStart(s, k + 1) <= now) k++;
+  const start = occurrenceStart(s, k + 1);
+  return start < end ? { index: k + 1, start } : undefined;
+}
+
 /** Whether no occurrence can start at or after `now`. */
 export function scheduleOver(s: Schedule, now: number): boolean {
   return now >= endOf(s) || (!s.recurrence && occurrenceAt(s, now) === undefined && now >= occurrenceStart(s, 0));

@@ -15,6 +15,8 @@ export interface CampaignRt {
   /** The campaign's local day, its human answers and abandons (the cap is per campaign per day). */
   day: { date: string; humans: number; abandons: number };
   occurrence?: number;
+  /** The occurrence whose do-not-call scrub was asked for. */
+  scrubbed?: number;
 }
 
 /** The next contact to call: fewest attempts first (a retry waits for every other contact's turn), then the list's order. */

@@ -68,6 +68,8 @@ export type DialerInput =
   | { type: 'agent'; now: number; agentId: string; view: AgentView }
   | { type: 'inbound-waiting'; now: number; queueId: string; count: number }
   | { type: 'dnc'; now: number; listId: string; number: string; on: boolean }
+  /** The whole do-not-call list afresh (the shell read it again, as asked by a `scrub`): the pool is scrubbed against it. */
+  | { type: 'dnc-list'; now: number; listId: string; numbers: string[] }
   /** The callee answered: a human (or AMD is off), or a machine. */
   | { type: 'answered'; now: number; callId: string; human: boolean }
   /** The attempt is over; for a connected call, when its conversation (and the agent's wrap-up) ended. */
@@ -87,7 +89,9 @@ export type DialerCommand =
   | { type: 'preview-withdrawn'; agentId: string; contactId: string; reason: string }
   | { type: 'attempt'; campaignId: string; contactId: string; callId?: string; outcome: Outcome; attempts: number; state: ContactState; nextAt: number }
   | { type: 'status'; campaignId: string; status: CampaignStatus; instance: number }
-  | { type: 'dnc-add'; listId: string; number: string };
+  | { type: 'dnc-add'; listId: string; number: string }
+  /** A scheduled occurrence starts soon: read the campaign's do-not-call list again and send it (`dnc-list`). */
+  | { type: 'scrub'; campaignId: string; listId: string; occurrence: number };
 
 /** What the dialer refuses to do, with the reason. */
 export type Refusal = { refused: string };

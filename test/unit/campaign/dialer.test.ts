@@ -18,7 +18,7 @@ const QUEUES = ['q1', 'q2', 'q3'];
 t.test('100,000 random events: no DNC number dialed, none outside its hours or twice at once, attempts within the maximum, priorities, inbound first, the abandon cap', async (t) => {
   const EVENTS = 100_000;
   const failures: string[] = [];
-  let dials = 0, connects = 0, abandons = 0, previews = 0, cancels = 0;
+  let dials = 0, connects = 0, abandons = 0, previews = 0, cancels = 0, scrubs = 0;
   for (let seed = 1; seed <= 4; seed++) {
     const r = rng(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -101,6 +101,10 @@ t.test('100,000 random events: no DNC number dialed, none outside its hours or t
           if (previewing.has(cmd.contactId)) fail(`${cmd.contactId} previewed twice`);
           if ([...previewing.values()].includes(cmd.agentId)) fail(`${cmd.agentId} previews two contacts`);
           previewing.set(cmd.contactId, cmd.agentId);
+        } else if (cmd.type === 'scrub') {
+          // The shell reads the list again: what the test has put on it.
+          scrubs++;
+          pending.push({ type: 'dnc-list', now, listId: cmd.listId, numbers: [...dncMirror.get(cmd.listId)!] });
         } else if (cmd.type === 'preview-withdrawn') {
           previewing.delete(cmd.contactId);
         } else if (cmd.type === 'attempt') {
@@ -180,5 +184,5 @@ t.test('100,000 random events: no DNC number dialed, none outside its hours or t
     }
   }
   t.same(failures, [], 'no promise broken');
-  t.ok(dials > 3_000 && connects > 400 && previews > 400 && abandons > 10 && cancels > 50, `${dials} dials, ${connects} connected, ${previews} previews, ${abandons} abandoned, ${cancels} cancelled`);
+  t.ok(dials > 3_000 && connects > 400 && previews > 400 && abandons > 10 && cancels > 50 && scrubs > 2, `${dials} dials, ${connects} connected, ${previews} previews, ${abandons} abandoned, ${cancels} cancelled, ${scrubs} scrubs before occurrences`);
 });

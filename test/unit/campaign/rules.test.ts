@@ -1,7 +1,7 @@
 /** The campaign core's rules, case by case: hours across a daylight-saving change, schedules, turns, previews, inbound first, the abandon budget. */
 import t from 'tap';
-import { CampaignDialer } from '../../../src/core/campaign/dialer.js';
-import { checkSchedule, contactable, occurrenceAt, occurrenceStart, parseHours } from '../../../src/core/campaign/hours.js';
+import { CampaignDialer, SCRUB_AHEAD_MS } from '../../../src/core/campaign/dialer.js';
+import { checkSchedule, contactable, nextOccurrence, occurrenceAt, occurrenceStart, parseHours } from '../../../src/core/campaign/hours.js';
 import { abandonBudget, emptyStats, modelPacer } from '../../../src/core/campaign/pacing.js';
 import type { DialerCommand, DialerInput } from '../../../src/core/campaign/types.js';
 import { contacts, def } from './helpers.js';
@@ -36,6 +36,27 @@ t.test('schedules: recurrences on the local calendar, windows, the end', async (
 });
 
 const MONDAY = Date.UTC(2026, 2, 9, 15, 0); // 11:00 in New York
+
+t.test('a scheduled campaign reads its do-not-call list again shortly before each occurrence and scrubs the pool against it', async (t) => {
+  // Daily at 10:00 New York for an hour, from Monday 2026-03-09 (EDT: 14:00 UTC).
+  const schedule = { start: '2026-03-09T10:00', timeZone: 'America/New_York', recurrence: { every: 1, unit: 'day' as const }, durationMinutes: 60 };
+  const first = Date.UTC(2026, 2, 9, 14, 0);
+  t.same(nextOccurrence(schedule, first - 1), { index: 0, start: first });
+  t.same(nextOccurrence(schedule, first + 30 * 60_000), { index: 1, start: first + 86_400_000 }, 'during one, the next');
+  t.same(nextOccurrence({ start: '2026-03-09T10:00', timeZone: 'UTC' }, Date.UTC(2026, 2, 9, 11)), undefined, 'a single occurrence, begun: none');
+  const d = new CampaignDialer(() => 0.5);
+  const list = contacts('s', 3);
+  cmds(d, { type: 'load', now: first - 3_600_000, def: def('s', { schedule, dncList: 'dnc', retryMinutes: 0 }), contacts: list });
+  t.same(cmds(d, { type: 'run', now: first - 3_600_000, campaignId: 's' }).map((c) => c.type), ['status']);
+  t.same(cmds(d, { type: 'tick', now: first - SCRUB_AHEAD_MS - 1 }), [], 'not yet');
+  t.same(cmds(d, { type: 'tick', now: first - SCRUB_AHEAD_MS }), [{ type: 'scrub', campaignId: 's', listId: 'dnc', occurrence: 0 }], 'five minutes before: read the list');
+  t.same(cmds(d, { type: 'tick', now: first - 60_000 }), [], 'once per occurrence');
+  const scrubbed = cmds(d, { type: 'dnc-list', now: first - 60_000, listId: 'dnc', numbers: [list[0]!.number] });
+  t.match(scrubbed, [{ type: 'attempt', contactId: 's-c0', outcome: 'dnc', state: 'dnc' }], 'the number added meanwhile is scrubbed');
+  const dialed = cmds(d, { type: 'agent', now: first, agentId: 'a', view: { queues: ['q1'], state: 'idle', since: first - 1 } });
+  t.match(dialed, [{ type: 'dial', contactId: 's-c1' }], 'the occurrence starts with the next contact');
+  t.match(cmds(d, { type: 'tick', now: first + 86_400_000 - SCRUB_AHEAD_MS }), [{ type: 'scrub', occurrence: 1 }], 'and again before the next day');
+});
 
 t.test('progressive: one call per free agent, most idle first; a retry waits for every other contact; inbound first', async (t) => {
   const d = new CampaignDialer(() => 0.5);
