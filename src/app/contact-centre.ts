@@ -210,8 +210,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   }
 
   /** An answered call placed by someone else (the outbound dialer after a human answered), queued like an inbound one. */
-  adoptAnswered(leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables?: Record<string, string>): void {
-    adoptAnswered(this, leg, target, variables);
+  adoptAnswered(leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables?: Record<string, string>, recording?: 'auto'): void {
+    adoptAnswered(this, leg, target, variables, recording);
   }
 
   routeTo(call: CallState, target: Target, via: string, depth = 0): Promise<void> {

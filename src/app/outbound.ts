@@ -47,7 +47,7 @@ export interface OriginateRequest {
 }
 
 /** What to do with a human who answered: a queue or flow (with the variables the agent sees), a message and hang up (abandoned), or hang up. */
-export type HumanPlan = { target: Target; variables?: Record<string, string> } | { abandon: string } | { hangup: true };
+export type HumanPlan = { target: Target; variables?: Record<string, string>; recording?: 'auto' } | { abandon: string } | { hangup: true };
 
 export interface CampaignHooks {
   answered(human: boolean): HumanPlan;
@@ -220,7 +220,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
         this.inProgress.delete(id);
         await ep.api('uuid_break', ep.uuid).catch(() => undefined);
         req.campaign?.ended('connected');
-        this.d.centre.adoptAnswered({ id, number: req.number ?? req.to, ep, dialog, arrivedAt }, plan.target, plan.variables);
+        this.d.centre.adoptAnswered({ id, number: req.number ?? req.to, ep, dialog, arrivedAt }, plan.target, plan.variables, plan.recording);
         return;
       }
       if (plan && 'abandon' in plan) {

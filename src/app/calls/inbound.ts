@@ -80,13 +80,15 @@ export async function handleInvite(ctx: CentreContext, req: Srf.SrfRequest, res:
 }
 
 /**
- * Takes over an answered call placed by someone else (the outbound dialer
- * after a human answered) and queues it like an inbound one.
+ * An answered outbound call (the outbound dialer's, after a human answered)
+ * joins the centre like an inbound one: into a queue or an IVR flow, with
+ * variables the agent sees (a campaign's contact), recorded from the start
+ * when its campaign says so.
  */
-/** An answered outbound call joins the centre: into a queue or an IVR flow, with variables the agent sees (a campaign's contact). */
-export function adoptAnswered(ctx: CentreContext, leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables: Record<string, string> = {}): void {
+export function adoptAnswered(ctx: CentreContext, leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables: Record<string, string> = {}, recording?: 'auto'): void {
   const call = newCall(leg.id, '', leg.number, '', leg.arrivedAt);
   Object.assign(call.variables, variables);
+  if (recording) call.recording = recording;
   track(ctx, call);
   attachCaller(ctx, call, leg.ep, leg.dialog);
   void routeTo(ctx, call, target, 'outbound');

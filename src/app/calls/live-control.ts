@@ -25,7 +25,7 @@ export function livePolicy(ctx: CentreContext, call: CallState): LiveCallPolicy 
   const number = config.numbers[call.did];
   return {
     holdMusic: holdMusicOf(ctx, call),
-    recording: queue?.recording ?? number?.recording ?? 'on-demand',
+    recording: call.recording ?? queue?.recording ?? number?.recording ?? 'on-demand',
     messages: Object.fromEntries(Object.entries(config.voicemailDrops).map(([name, m]) => [name, m.file])),
     amd: false,
     beepWaitMs: BEEP_WAIT_MS,

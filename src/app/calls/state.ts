@@ -74,6 +74,8 @@ export interface CallState {
   contactName?: string;
   clientId?: string;
   queueId?: string;
+  /** The call's own recording mode (a campaign that records its calls), winning over its queue's. */
+  recording?: 'auto';
   /** The last real queue the call waited in: its settings (recording) still apply after a transfer to a person. */
   serviceQueueId?: string;
   arrivedAt: number;

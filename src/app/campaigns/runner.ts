@@ -189,7 +189,7 @@ export class CampaignRunner {
         const k = this.contactOfCall(c.callId);
         const s = this.settingsOfCall(c.callId);
         const variables: Record<string, string> = { campaign: s?.name ?? '', ...(k?.name ? { contactName: k.name } : {}), ...(k?.properties ?? {}) };
-        this.plans.set(c.callId, { target: { queue: c.queueId, priority: -1 }, variables });
+        this.plans.set(c.callId, { target: { queue: c.queueId, priority: -1 }, variables, ...(s?.record ? { recording: 'auto' as const } : {}) });
         return;
       }
       case 'run-flow':

@@ -66,7 +66,7 @@ t.test('lists, DNC, refusals, life cycle, and a progressive campaign through eve
   const dnc = (await call('POST', '/api/dnc-lists', { name: 'Internal' })).json.id as string;
   t.match(await call('POST', `/api/dnc-lists/${dnc}/numbers`, { numbers: ['+12125550105', 'nope'] }), { status: 200, json: { added: 1, problems: [{ row: 2 }] } });
 
-  const base = { name: 'Renewals', lists: [list], dncList: dnc, mode: 'progressive', queue: 'sales', hours: HOURS, retryMinutes: 0, maxAttempts: 2 };
+  const base = { name: 'Renewals', lists: [list], dncList: dnc, mode: 'progressive', queue: 'sales', hours: HOURS, retryMinutes: 0, maxAttempts: 2, record: true };
   const badOne = await call('POST', '/api/campaigns', { ...base, queue: 'nowhere', hours: {}, priority: 7 });
   t.equal(badOne.status, 400);
   t.same(badOne.json.problems, ['priority: must be a whole number from 1 to 5', 'queue: no queue "nowhere" is defined', 'hours: no contactable hours on any weekday'], 'each problem names its field');
@@ -95,7 +95,7 @@ t.test('lists, DNC, refusals, life cycle, and a progressive campaign through eve
   t.equal(placed.length, 2, 'the next contact, for the same agent');
   t.match(placed[1], { number: '+12125550102' });
   const plan = placed[1]!.campaign!.answered(true);
-  t.match(plan, { target: { queue: 'sales', priority: -1 }, variables: { campaign: 'Renewals', contactName: 'Bob' } }, 'a human goes to the queue behind inbound callers, with the contact for the agent');
+  t.match(plan, { target: { queue: 'sales', priority: -1 }, variables: { campaign: 'Renewals', contactName: 'Bob' }, recording: 'auto' }, 'a human goes to the queue behind inbound callers, with the contact for the agent, recorded (record: true)');
   placed[1]!.campaign!.ended('connected');
   agentStatus = 'on-call';
   for (const l of listeners) l({ kind: 'call', callId: placed[1]!.id!, type: 'ended', at: Date.now() });
