@@ -6,12 +6,15 @@
  *   pbx config schema               print the JSON Schema of a configuration file (for editors)
  *   pbx drachtio-conf [DIR]         print drachtio-server's configuration file for the configured transports
  *   pbx backup FILE [--config DIR]  online backup of the database (safe while the daemon runs)
+ *   pbx list import FILE ...        a CSV into a contact list, through the running daemon (src/cli/lists.ts)
+ *   pbx dnc import FILE ...         numbers into a do-not-call list, likewise
  */
 import { loadConfigDir, formatConfigError } from '../config/load.js';
 import { configFileSchema } from '../config/json-schema.js';
 import { drachtioConf } from '../sip/drachtio-conf.js';
 import { makeLogger, startDaemon } from '../app/daemon.js';
 import { backupSqlite } from '../store/backup.js';
+import { apiOf, importArgs, importFile } from './lists.js';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 
@@ -61,6 +64,34 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`\n${dest}: ${pages} pages\n`);
       return 0;
     }
+    case 'list':
+    case 'dnc': {
+      const a = importArgs(verb, rest);
+      if (typeof a === 'string') {
+        console.error(a);
+        return usage();
+      }
+      // The daemon's address and token from the config, when there is one (PBX_URL, PBX_TOKEN, --url otherwise).
+      const dir = flagDir ?? DEFAULT_DIR;
+      const r = existsSync(dir) ? await loadConfigDir(dir) : undefined;
+      if (r && !r.ok) {
+        for (const e of r.errors) console.error(formatConfigError(e));
+        return 1;
+      }
+      const urlAt = rest.indexOf('--url');
+      const api = apiOf(r?.config, urlAt >= 0 ? rest[urlAt + 1] : undefined);
+      const started = Date.now();
+      const out = await importFile(a, api, (done, total) => process.stderr.write(`\r${a.file}: ${done}/${total} rows sent`)).catch((err: Error & { cause?: { code?: string; message?: string } }) => {
+        const unreachable = err.message === 'fetch failed';
+        console.error(`\n${a.file}: not imported: ${unreachable ? `no daemon answers at ${api.url} (${err.cause?.code ?? (err.cause as Error | undefined)?.message ?? 'unreachable'}; is it running? --url or PBX_URL)` : err.message}`);
+        return undefined;
+      });
+      if (!out) return 1;
+      process.stderr.write('\n');
+      for (const p of out.problems) console.log(`row ${p.row}: ${p.message}`);
+      console.log(`${a.kind === 'list' ? 'contact list' : 'do-not-call list'} ${out.listId}: ${out.imported} ${a.kind === 'list' ? 'contacts imported' : 'numbers added'}, ${out.problems.length} rows refused, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return out.problems.length ? 1 : 0;
+    }
     case 'drachtio-conf': {
       const dir = rest[0] ?? flagDir ?? DEFAULT_DIR;
       const r = await loadConfigDir(dir);
@@ -105,7 +136,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function usage(): number {
-  console.error('usage: pbx run [--config DIR] | pbx config check [DIR] | pbx config schema | pbx drachtio-conf [DIR] | pbx backup FILE [--config DIR]');
+  console.error(
+    [
+      'usage: pbx run [--config DIR] | pbx config check [DIR] | pbx config schema | pbx drachtio-conf [DIR] | pbx backup FILE [--config DIR]',
+      '       pbx list import FILE (--list ID | --new NAME) [--number COL] [--name COL] [--time-zone COL] [--country CC] [--config DIR] [--url URL]',
+      '       pbx dnc import FILE (--list ID | --new NAME) [--country CC] [--config DIR] [--url URL]',
+    ].join('\n'),
+  );
   return 2;
 }
 
