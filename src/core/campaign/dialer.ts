@@ -34,39 +34,29 @@
  * would still hold. When an agent held for a ringing call is taken (by an
  * inbound call, or gone), the call is held for another free agent, or
  * counts against that budget, and past it is cancelled before it is
- * answered. A scheduled campaign asks for its do-not-call list afresh
- * (`scrub`) SCRUB_AHEAD_MS before each occurrence, and the pool is scrubbed
- * against what comes back (`dnc-list`). A human answering a predictive call with no free agent is
- * abandoned (the safe-harbor message).
+ * answered. A human answering a predictive call with no free agent is
+ * abandoned (the safe-harbor message). A scheduled campaign asks for its
+ * do-not-call list afresh (`scrub`) SCRUB_AHEAD_MS before each occurrence,
+ * and the pool is scrubbed against what comes back (`dnc-list`).
+ *
+ * The parts: pool.ts (whose turn, what an attempt leaves), lifecycle.ts
+ * (statuses, occurrences, the scrub), predictive.ts (the predictive step,
+ * with pacing.ts), context.ts (what they share with this class).
  */
-import { contactable, localTime, nextOccurrence, occurrenceAt, scheduleOver } from './hours.js';
-import { nextContact, resetContacts, settleContact, type CampaignRt } from './pool.js';
-import { abandonBudget, emptyStats, modelPacer, type PacingStats } from './pacing.js';
-import type { AgentView, CampaignStatus, Contact, DialerCommand, DialerInput, Outcome, Refusal } from './types.js';
+import type { AgentRt, CallRt, DialerCtx } from './context.js';
+import { contactable, localTime, occurrenceAt } from './hours.js';
+import { advance, campaignAction } from './lifecycle.js';
+import { emptyStats, modelPacer } from './pacing.js';
+import { nextContact, settleContact, type CampaignRt } from './pool.js';
+import { predictStep, type Pacer } from './predictive.js';
+import type { Contact, DialerCommand, DialerInput, Outcome, Refusal } from './types.js';
 
 export type { CampaignRt } from './pool.js';
+export type { CallRt } from './context.js';
+export type { Pacer } from './predictive.js';
+export { SCRUB_AHEAD_MS } from './lifecycle.js';
 
-export interface CallRt {
-  id: string;
-  campaignId: string;
-  contactId: string;
-  /** The agent held for it while it rings. */
-  agentId?: string;
-  state: 'ringing' | 'answered' | 'cancelling';
-  dialedAt: number;
-  answeredAt?: number;
-}
-
-interface AgentRt extends AgentView {
-  held?: { kind: 'call' | 'preview'; id: string; campaignId: string; autoDialAt?: number };
-}
-
-/** How long before a scheduled occurrence its campaign's do-not-call list is read again. */
-export const SCRUB_AHEAD_MS = 5 * 60_000;
-
-export type Pacer = (c: CampaignRt, x: Parameters<typeof modelPacer>[0] & { agents: number; now: number }) => number;
-
-export class CampaignDialer {
+export class CampaignDialer implements DialerCtx {
   readonly campaigns = new Map<string, CampaignRt>();
   readonly calls = new Map<string, CallRt>();
   readonly agents = new Map<string, AgentRt>();
@@ -87,6 +77,14 @@ export class CampaignDialer {
     if (refusal) return refusal;
     this.pump(e.now);
     return this.out;
+  }
+
+  emit(c: DialerCommand): void {
+    this.out.push(c);
+  }
+
+  inboundWaiting(queueId: string): number {
+    return this.inbound.get(queueId) ?? 0;
   }
 
   onDnc(listId: string | undefined, number: string): boolean {
@@ -122,7 +120,7 @@ export class CampaignDialer {
       case 'pause':
       case 'resume':
       case 'stop':
-        return this.action(e.type, e.campaignId, e.now);
+        return campaignAction(this, this.campaigns.get(e.campaignId), e.type, e.campaignId);
       case 'agent': {
         const prev = this.agents.get(e.agentId);
         const a: AgentRt = { ...e.view, ...(prev?.held ? { held: prev.held } : {}) };
@@ -163,38 +161,7 @@ export class CampaignDialer {
     }
   }
 
-  private action(kind: 'run' | 'pause' | 'resume' | 'stop', id: string, now: number): Refusal | undefined {
-    const c = this.campaigns.get(id);
-    if (!c) return { refused: `no campaign ${id}` };
-    const to = (s: CampaignStatus): undefined => {
-      c.status = s;
-      this.out.push({ type: 'status', campaignId: id, status: s, instance: c.instance });
-      return undefined;
-    };
-    if (kind === 'run') {
-      if (c.status === 'active' || c.status === 'paused') return { refused: `the campaign is already ${c.status}` };
-      if (c.status === 'completed' || c.instance > 0) resetContacts(c, (n) => this.onDnc(c.def.dncList, n));
-      c.instance++;
-      c.occurrence = undefined;
-      return to('active');
-    }
-    if (kind === 'pause') {
-      if (c.status !== 'active') return { refused: `only an active campaign can be paused (it is ${c.status})` };
-      this.withdrawPreviews(c, 'campaign paused');
-      return to('paused');
-    }
-    if (kind === 'resume') {
-      if (c.status !== 'paused') return { refused: `only a paused campaign can be resumed (it is ${c.status})` };
-      return to('active');
-    }
-    if (c.status !== 'active' && c.status !== 'paused') return { refused: `only an active or paused campaign can be stopped (it is ${c.status})` };
-    this.withdrawPreviews(c, 'campaign stopped');
-    for (const call of this.calls.values()) if (call.campaignId === id && call.state === 'ringing') this.out.push({ type: 'cancel', callId: call.id, reason: 'campaign stopped' });
-    void now;
-    return to('ready');
-  }
-
-  private withdrawPreviews(c: CampaignRt, reason: string): void {
+  withdrawPreviews(c: CampaignRt, reason: string): void {
     for (const [agentId, a] of this.agents) if (a.held?.kind === 'preview' && a.held.campaignId === c.def.id) this.release(agentId, reason);
   }
 
@@ -330,14 +297,14 @@ export class CampaignDialer {
     return;
   }
 
-  private today(c: CampaignRt, now: number): CampaignRt['day'] {
+  today(c: CampaignRt, now: number): CampaignRt['day'] {
     const date = localTime(now, c.def.timeZone).date;
     if (c.day.date !== date) c.day = { date, humans: 0, abandons: 0 };
     return c.day;
   }
 
   /** Whether the campaign may dial now (active, and inside an occurrence of its schedule if it has one). */
-  private dialing(c: CampaignRt, now: number): boolean {
+  dialing(c: CampaignRt, now: number): boolean {
     return c.status === 'active' && (!c.def.schedule || occurrenceAt(c.def.schedule, now) !== undefined);
   }
 
@@ -364,7 +331,7 @@ export class CampaignDialer {
     return [...this.agents.entries()].filter(([id, a]) => q !== undefined && a.queues.includes(q) && this.free(id)).sort((x, y) => x[1].since - y[1].since || (x[0] < y[0] ? -1 : 1)).map(([id]) => id);
   }
 
-  private dial(c: CampaignRt, k: Contact, now: number, agentId?: string): void {
+  dial(c: CampaignRt, k: Contact, now: number, agentId?: string): void {
     if (this.onDnc(c.def.dncList, k.number)) {
       // The last check, right before dialing.
       this.out.push(settleContact(c, k, 'dnc', undefined, now));
@@ -384,7 +351,7 @@ export class CampaignDialer {
   }
 
   private pump(now: number): void {
-    for (const c of this.campaigns.values()) this.lifecycle(c, now);
+    for (const c of this.campaigns.values()) advance(this, c, now);
     // Previews past their time dial by themselves.
     for (const [agentId, a] of this.agents) {
       if (a.held?.kind === 'preview' && a.held.autoDialAt !== undefined && a.held.autoDialAt <= now) {
@@ -397,41 +364,11 @@ export class CampaignDialer {
     const agents = [...this.agents.entries()].filter(([id]) => this.free(id)).sort((x, y) => x[1].since - y[1].since || (x[0] < y[0] ? -1 : 1));
     for (const [agentId, a] of agents) this.assign(agentId, a, now);
     for (const c of this.campaigns.values()) {
-      if (c.def.mode === 'predictive') this.predict(c, now);
+      if (c.def.mode === 'predictive') predictStep(this, c, now, this.pacer);
       else if (c.def.mode === 'agentless' && this.dialing(c, now)) {
         let inFlight = [...this.calls.values()].filter((x) => x.campaignId === c.def.id).length;
         for (let k = this.next(c, now); k && inFlight < c.def.lines; k = this.next(c, now), inFlight++) this.dial(c, k, now);
       }
-    }
-  }
-
-  private lifecycle(c: CampaignRt, now: number): void {
-    if (c.status !== 'active') return;
-    const s = c.def.schedule;
-    if (s && c.def.dncList) {
-      // The list is read again shortly before each occurrence (the shell answers with dnc-list).
-      const next = nextOccurrence(s, now);
-      if (next && next.start - now <= SCRUB_AHEAD_MS && c.scrubbed !== next.index) {
-        c.scrubbed = next.index;
-        this.out.push({ type: 'scrub', campaignId: c.def.id, listId: c.def.dncList, occurrence: next.index });
-      }
-    }
-    if (s) {
-      const occ = occurrenceAt(s, now);
-      if (occ && occ.index !== c.occurrence) {
-        if (c.occurrence !== undefined) {
-          resetContacts(c, (n) => this.onDnc(c.def.dncList, n));
-          c.instance++;
-        }
-        c.occurrence = occ.index;
-      }
-    }
-    const busy = [...this.calls.values()].some((x) => x.campaignId === c.def.id) || c.ordered.some((k) => k.state === 'preview');
-    if (busy) return;
-    const over = s ? scheduleOver(s, now) : !c.ordered.some((k) => k.state === 'pool' && k.attempts < c.def.maxAttempts);
-    if (over) {
-      c.status = 'completed';
-      this.out.push({ type: 'status', campaignId: c.def.id, status: 'completed', instance: c.instance });
     }
   }
 
@@ -462,31 +399,5 @@ export class CampaignDialer {
     } else this.dial(best.c, best.k, now, agentId);
   }
 
-  /** Calls ahead of the agents, within the pacer, the lines ceiling and the abandon budget; past the budget, uncovered calls are cancelled. */
-  private predict(c: CampaignRt, now: number): void {
-    const mine = [...this.calls.values()].filter((x) => x.campaignId === c.def.id && x.state === 'ringing');
-    const uncovered = mine.filter((x) => !x.agentId);
-    const day = this.today(c, now);
-    const budget = abandonBudget(c.def.abandonCap, day.humans, day.abandons);
-    for (let i = budget; i < uncovered.length; i++) {
-      const x = uncovered[uncovered.length - 1 - (i - budget)]!;
-      this.out.push({ type: 'cancel', callId: x.id, reason: 'no agent for it within the abandon cap' });
-      // The shell's 'ended' (cancelled) follows; no longer counted as ringing.
-      x.state = 'cancelling';
-    }
-    if (!this.dialing(c, now)) return;
-    const q = c.def.queue!;
-    const members = [...this.agents.entries()].filter(([, a]) => a.queues.includes(q) && a.state !== 'away');
-    const busySince = members.filter(([, a]) => a.state === 'busy').map(([, a]) => now - a.since);
-    const ringing = mine.length;
-    // Agents waiting for a call, whether or not one of the ringing calls is held for them.
-    const waiting = members.filter(([, a]) => a.state === 'idle' && a.queues.every((qq) => (this.inbound.get(qq) ?? 0) === 0) && (!a.held || a.held.kind === 'call')).length;
-    const want = this.pacer(c, { free: waiting, busySinceMs: busySince, ringing, ringingAgesMs: mine.map((x) => now - x.dialedAt), cap: c.def.abandonCap, stats: c.stats, agents: members.length, now });
-    const room = Math.min(want, budget - Math.min(uncovered.length, budget), c.def.lines * members.length - ringing);
-    for (let n = 0; n < room; n++) {
-      const k = this.next(c, now);
-      if (!k) break;
-      this.dial(c, k, now);
-    }
-  }
+
 }
