@@ -6,19 +6,16 @@
  * answer with no agent free hear the safe-harbor message and are recorded
  * as abandoned, within the cap.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { parseWav } from '../../src/audio/wav.js';
-import { mulawWav, writeToneWav } from '../support/audio.js';
-import { findStack, peerDir, registerAgent, REPO, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
+import { writeToneWav } from '../support/audio.js';
+import { ALL_DAY, campaignApi, CORPUS, CORPUS_LABELS, writeCarrierClips } from './campaign-support.js';
+import { findStack, peerDir, registerAgent, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
 
 const found = findStack();
-const corpus = process.env.AMD_CORPUS ?? path.resolve(REPO, '../shared/amd-corpus');
-const labels = path.join(corpus, 'dev/labels.csv');
 const DTMF_1 = '/usr/share/sip-tester/dtmf_2833_1.pcap';
-const skip = !found.ok ? found.missing : !existsSync(labels) ? `campaign test skipped: no AMD corpus at ${corpus} (set AMD_CORPUS)` : !existsSync(DTMF_1) ? `campaign test skipped: no ${DTMF_1} (Debian's sip-tester)` : false;
-const ALL_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']]));
+const skip = !found.ok ? found.missing : !existsSync(CORPUS_LABELS) ? `campaign test skipped: no AMD corpus at ${CORPUS} (set AMD_CORPUS)` : !existsSync(DTMF_1) ? `campaign test skipped: no ${DTMF_1} (Debian's sip-tester)` : false;
 
 t.test('agentless through an IVR with a do-not-call key; predictive with the safe-harbor message', { skip, timeout: 420_000 }, async (t) => {
   if (!found.ok) return;
@@ -35,10 +32,7 @@ t.test('agentless through an IVR with a do-not-call key; predictive with the saf
     },
   });
   t.teardown(() => stack.stop());
-  const api = async (method: string, url: string, body?: unknown, csv = false) => {
-    const res = await fetch(`${stack.daemon.httpAddress}${url}`, { method, ...(body !== undefined ? { body: csv ? String(body) : JSON.stringify(body), headers: { 'content-type': csv ? 'text/csv' : 'application/json' } } : {}) });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
+  const api = campaignApi(stack);
   const listOf = async (name: string, numbers: string[]) => {
     const id = (await api('POST', '/api/lists', { name })).json.id as string;
     t.match(await api('POST', `/api/lists/${id}/contacts?number=number`, `number\n${numbers.join('\n')}\n`, true), { json: { imported: numbers.length } });
@@ -72,17 +66,7 @@ t.test('agentless through an IVR with a do-not-call key; predictive with the saf
   });
 
   await t.test('predictive: one agent, people ahead of them hear the safe-harbor message, within the cap', async (t) => {
-    const rows = readFileSync(labels, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(','));
-    const clip = (label: string) => {
-      const wav = parseWav(readFileSync(path.join(corpus, 'dev', rows.find((r) => r[1] === label && (label === 'human' || r[2] === 'yes'))![0]!)));
-      const samples = new Int16Array(wav.samples.length + 4 * 8000);
-      samples.set(wav.samples);
-      return mulawWav(samples);
-    };
-    const carrierDir = path.join(stack.dir, 'carrier');
-    mkdirSync(carrierDir, { recursive: true });
-    writeFileSync(path.join(carrierDir, 'human.wav'), clip('human'));
-    writeFileSync(path.join(carrierDir, 'machine.wav'), clip('machine'));
+    const carrierDir = writeCarrierClips(path.join(stack.dir, 'carrier'));
     const carrier = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'callee-campaign.xml'), '-i', '127.0.0.1', '-p', '16050', '-mp', '16400', '-m', '1000'], carrierDir);
     t.teardown(() => carrier.stop());
     const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer-hangup.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '3000', '-m', '1000'], peerDir(stack, 'phone', 1200, 1));

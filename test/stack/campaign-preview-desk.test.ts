@@ -5,21 +5,17 @@
  * softphone takes the call and hangs up; the third dials by itself when the
  * countdown ends. The callees are the SIPp carrier (last digit 0-4: a person).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { parseWav } from '../../src/audio/wav.js';
-import { mulawWav } from '../support/audio.js';
 import { findBrowser, launchBrowser } from '../support/browser.js';
-import { findStack, REPO, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
+import { ALL_DAY, campaignApi, CORPUS, CORPUS_LABELS, writeCarrierClips } from './campaign-support.js';
+import { findStack, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
 
 const found = findStack();
 const browser = findBrowser();
-const corpus = process.env.AMD_CORPUS ?? path.resolve(REPO, '../shared/amd-corpus');
-const labels = path.join(corpus, 'dev/labels.csv');
-const skip = !found.ok ? found.missing : !browser.ok ? browser.missing : !existsSync(labels) ? `preview desk test skipped: no AMD corpus at ${corpus} (set AMD_CORPUS)` : false;
-const ALL_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']]));
+const skip = !found.ok ? found.missing : !browser.ok ? browser.missing : !existsSync(CORPUS_LABELS) ? `preview desk test skipped: no AMD corpus at ${CORPUS} (set AMD_CORPUS)` : false;
 
 async function signIn(page: Page, url: string, user: string, password: string) {
   await page.goto(url);
@@ -36,18 +32,9 @@ t.test('preview from the desk: skip, dial, and the dial by itself', { skip, time
     numbersYaml: 'numbers:\n  "+15550100": { route: { queue: outbound } }\n',
   });
   t.teardown(() => stack.stop());
-  const api = async (method: string, url: string, body?: unknown, csv = false) => {
-    const res = await fetch(`${stack.daemon.httpAddress}${url}`, { method, ...(body !== undefined ? { body: csv ? String(body) : JSON.stringify(body), headers: { 'content-type': csv ? 'text/csv' : 'application/json' } } : {}) });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
-  const rows = readFileSync(labels, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(','));
-  const wav = parseWav(readFileSync(path.join(corpus, 'dev', rows.find((r) => r[1] === 'human')![0]!)));
-  const samples = new Int16Array(wav.samples.length + 20 * 8000);
-  samples.set(wav.samples);
-  const carrierDir = path.join(stack.dir, 'carrier');
-  mkdirSync(carrierDir, { recursive: true });
-  writeFileSync(path.join(carrierDir, 'human.wav'), mulawWav(samples));
-  writeFileSync(path.join(carrierDir, 'machine.wav'), mulawWav(samples));
+  const api = campaignApi(stack);
+  // Every callee who answers is a person, whose line stays open 20 s after they speak (the desk takes its time).
+  const carrierDir = writeCarrierClips(path.join(stack.dir, 'carrier'), { allHuman: true, silenceSec: 20 });
   const carrier = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'callee-campaign.xml'), '-i', '127.0.0.1', '-p', '16050', '-mp', '16400', '-m', '100'], carrierDir);
   t.teardown(() => carrier.stop());
 

@@ -6,17 +6,14 @@
  * what happened to it, every person reached an agent, and the campaign is
  * Completed.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { parseWav } from '../../src/audio/wav.js';
-import { mulawWav } from '../support/audio.js';
-import { findStack, peerDir, registerAgent, REPO, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
+import { ALL_DAY, campaignApi, CORPUS, CORPUS_LABELS, writeCarrierClips } from './campaign-support.js';
+import { findStack, peerDir, registerAgent, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
 
 const found = findStack();
-const corpus = process.env.AMD_CORPUS ?? path.resolve(REPO, '../shared/amd-corpus');
-const labels = path.join(corpus, 'dev/labels.csv');
-const skip = !found.ok ? found.missing : !existsSync(labels) ? `campaign test skipped: no AMD corpus at ${corpus} (set AMD_CORPUS)` : false;
+const skip = !found.ok ? found.missing : !existsSync(CORPUS_LABELS) ? `campaign test skipped: no AMD corpus at ${CORPUS} (set AMD_CORPUS)` : false;
 
 const QUEUES = `queues:
   outbound: { members: [agent1, agent2, agent3], offerTimeoutSec: 10, wrapUpSec: 0 }
@@ -26,7 +23,6 @@ external:
   allow: ['^\\\\+1212555']
   maxConcurrent: 50
 `;
-const ALL_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']]));
 /** The callee's last digit decides (test/sipp/callee-campaign.xml). */
 const expected = (n: string) => (/[0-4]$/.test(n) ? 'connected' : /[56]$/.test(n) ? 'machine' : /7$/.test(n) ? 'busy' : 'no-answer');
 
@@ -34,23 +30,10 @@ t.test('a progressive campaign of 50 contacts: people to agents, machines, busy 
   if (!found.ok) return;
   const stack = await startStack(found.bins, { agents: 3, queueYaml: QUEUES, numbersYaml: 'numbers:\n  "+15550100": { route: { queue: outbound } }\n', logLevel: 'info' });
   t.teardown(() => stack.stop());
-  const api = async (method: string, url: string, body?: unknown, csv = false) => {
-    const res = await fetch(`${stack.daemon.httpAddress}${url}`, { method, ...(body !== undefined ? { body: csv ? String(body) : JSON.stringify(body), headers: { 'content-type': csv ? 'text/csv' : 'application/json' } } : {}) });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
+  const api = campaignApi(stack);
 
   // The carrier: one SIPp for every callee, with a person's and a machine's recording.
-  const rows = readFileSync(labels, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(','));
-  const clip = (label: string) => {
-    const wav = parseWav(readFileSync(path.join(corpus, 'dev', rows.find((r) => r[1] === label && (label === 'human' || r[2] === 'yes'))![0]!)));
-    const samples = new Int16Array(wav.samples.length + 4 * 8000);
-    samples.set(wav.samples);
-    return mulawWav(samples);
-  };
-  const carrierDir = path.join(stack.dir, 'carrier');
-  mkdirSync(carrierDir, { recursive: true });
-  writeFileSync(path.join(carrierDir, 'human.wav'), clip('human'));
-  writeFileSync(path.join(carrierDir, 'machine.wav'), clip('machine'));
+  const carrierDir = writeCarrierClips(path.join(stack.dir, 'carrier'));
   const carrier = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'callee-campaign.xml'), '-i', '127.0.0.1', '-p', '16050', '-mp', '16400', '-m', '1000', '-trace_msg'], carrierDir);
   t.teardown(() => carrier.stop());
 
