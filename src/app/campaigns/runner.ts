@@ -186,6 +186,9 @@ export class CampaignRunner {
         this.d.cancel(c.callId);
         return;
       case 'connect': {
+        // The dialer counts the agent it meant busy from now on, but the router offers the person to whoever it picks:
+        // the next tick tells the dialer again what the router says of that agent (else a Ready agent stays stranded).
+        if (c.agentId) this.agentSeen.delete(c.agentId);
         const k = this.contactOfCall(c.callId);
         const s = this.settingsOfCall(c.callId);
         const variables: Record<string, string> = { campaign: s?.name ?? '', ...(k?.name ? { contactName: k.name } : {}), ...(k?.properties ?? {}) };

@@ -189,3 +189,27 @@ trunks:
   t.match(await call('GET', '/api/campaigns', undefined, 'alice'), { status: 403, json: { error: /for supervisors/ } }, 'an agent who supervises nothing: no campaigns');
   t.equal((await call('GET', '/api/lists', undefined, 'bob')).status, 403, 'nor lists');
 });
+
+t.test('the person the dialer meant for one agent goes to another: the first is dialed for again at the next tick, not left stranded', async (t) => {
+  const db = openSqlite(':memory:');
+  await migrate(db);
+  t.teardown(() => db.destroy());
+  const store = new CampaignStore(db);
+  const placed: OriginateRequest[] = [];
+  // The router keeps alice Ready throughout: the person went to somebody else.
+  const router = { agentView: (id: string) => (id === 'alice' ? { agentId: id, status: 'ready', queues: [{ queueId: 'sales', tier: 1 }] } : undefined), poolFor: () => ({ offered: [], waiting: [] }) } as unknown as Router;
+  const runner = new CampaignRunner({ store, originate: (req) => (placed.push(req), { id: req.id! }), cancel: () => true, router: () => router, config: () => config, emit: () => undefined, onLive: () => undefined, log: pino({ level: 'silent' }), now: Date.now });
+  const listId = await store.createList('L', Date.now());
+  await store.addContacts(listId, ['+12125550101', '+12125550102'].map((number, i) => ({ row: i + 1, number, zones: ['UTC'], properties: {} })));
+  const id = 'c1';
+  await store.putCampaign(id, 'C', { name: 'C', lists: [listId], mode: 'progressive', queue: 'sales', hours: Object.fromEntries(Object.entries(HOURS)), priority: 5, order: 'list', maxAttempts: 1, retryMinutes: 0, ringSeconds: 25, timeZone: 'UTC', amd: { enabled: false }, onMachine: 'hangup', record: false, lines: 2, abandonCap: 0.03, previewSeconds: 30, maxSkips: 3 }, Date.now());
+  await runner.start();
+  t.teardown(() => runner.stop());
+  t.equal(await runner.act(id, 'run'), undefined);
+  await new Promise((r) => setTimeout(r, 1_100));
+  t.equal(placed.length, 1, 'one call for alice');
+  placed[0]!.campaign!.answered(true);
+  placed[0]!.campaign!.ended('connected');
+  await new Promise((r) => setTimeout(r, 2_200));
+  t.equal(placed.length, 2, 'alice is still Ready in the router: the next contact is dialed for her');
+});
