@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { parseWav } from '../../src/audio/wav.js';
 import { ALL_DAY, campaignApi, CORPUS, CORPUS_LABELS, writeCarrierClips } from './campaign-support.js';
 import { findStack, peerDir, registerAgent, SIPP_DIR, startSipp, startStack, waitFor } from './harness.js';
 
@@ -49,7 +50,7 @@ t.test('a progressive campaign of 50 contacts: people to agents, machines, busy 
   const list = (await api('POST', '/api/lists', { name: 'December' })).json.id as string;
   const imported = await api('POST', `/api/lists/${list}/contacts?number=number&name=name`, `number,name,account\n${numbers.map((n, i) => `${n},Customer ${i},A-${1000 + i}`).join('\n')}\n`, true);
   t.match(imported, { status: 200, json: { imported: 50, problems: [] } }, '50 contacts imported');
-  const made = await api('POST', '/api/campaigns', { name: 'Renewals', lists: [list], mode: 'progressive', queue: 'outbound', hours: ALL_DAY, timeZone: 'UTC', maxAttempts: 2, retryMinutes: 0, ringSeconds: 5, amd: { enabled: true }, onMachine: 'hangup', callerId: '+15550199' });
+  const made = await api('POST', '/api/campaigns', { name: 'Renewals', lists: [list], mode: 'progressive', queue: 'outbound', hours: ALL_DAY, timeZone: 'UTC', maxAttempts: 2, retryMinutes: 0, ringSeconds: 5, amd: { enabled: true }, onMachine: 'hangup', callerId: '+15550199', record: true });
   t.equal(made.status, 201, `the campaign is saved ${made.status === 201 ? '' : JSON.stringify(made.json)}`);
   if (made.status !== 201) return;
   const id = made.json.id as string;
@@ -84,6 +85,17 @@ t.test('a progressive campaign of 50 contacts: people to agents, machines, busy 
     }
   }
   t.equal(withAgent, 25, 'all 25 people talked with an agent');
+  // record: true: each person's call recorded from the start of the conversation, for its length (over a second: the
+  // carrier hangs up once its clip is over). What a recording holds is proven in live-call.test.ts.
+  const recorded: string[] = [];
+  for (const a of people) {
+    const recs = (await api('GET', `/api/calls/${a.callId}/recordings`)).json.recordings as { url: string; status: string }[] | undefined;
+    const rec = recs?.find((r) => r.status === 'done');
+    if (!rec) continue;
+    const wav = parseWav(Buffer.from(await (await fetch(`${stack.daemon.httpAddress}${rec.url}`)).arrayBuffer()), 0);
+    if (wav.samples.length >= wav.sampleRate) recorded.push(a.callId!);
+  }
+  t.equal(recorded.length, 25, "every person's call recorded for the conversation's length");
   t.equal(agents.size, 3, 'the three agents shared them');
   const machineCall = attempts.find((a) => a.outcome === 'machine')!;
   const m = (await stack.http(`/api/calls/${machineCall.callId}`)) as { agent_id: string | null; timeline: { type: string; data: Record<string, unknown> | null }[] };
