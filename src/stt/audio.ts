@@ -1,0 +1,73 @@
+/** Audio plumbing the engines share: checks, resampling, WAV writing, WAV reading with SttError. */
+import { parseWav, WavError } from '../audio/wav.js';
+import { SttError, type SttAudio } from './engine.js';
+
+/** Throws a non-retryable SttError when the audio cannot be transcribed at all. */
+export function checkAudio(audio: SttAudio): void {
+  if (!(audio.samples instanceof Int16Array)) throw new SttError('audio samples must be an Int16Array of 16-bit linear PCM', { code: 'bad-audio', retryable: false });
+  if (!Number.isInteger(audio.rate) || audio.rate < 4000 || audio.rate > 192000) {
+    throw new SttError(`unsupported sample rate ${audio.rate} (4000-192000 Hz)`, { code: 'bad-audio', retryable: false });
+  }
+  if (audio.samples.length === 0) throw new SttError('no audio: 0 samples', { code: 'bad-audio', retryable: false });
+}
+
+/** A WAV file (PCM, mu-law or A-law) as engine input; a bad file is a non-retryable SttError. */
+export function audioFromWav(buf: Buffer | Uint8Array, channel?: number): SttAudio {
+  try {
+    const w = parseWav(buf, channel);
+    return { samples: w.samples, rate: w.sampleRate };
+  } catch (e) {
+    if (e instanceof WavError) throw new SttError(`bad WAV file: ${e.message}`, { code: 'bad-audio', retryable: false, cause: e });
+    throw e;
+  }
+}
+
+/** 16-bit PCM mono WAV of the samples. */
+export function pcm16Wav(samples: Int16Array, rate: number): Buffer {
+  const h = Buffer.alloc(44);
+  const bytes = samples.length * 2;
+  h.write('RIFF', 0, 'latin1');
+  h.writeUInt32LE(36 + bytes, 4);
+  h.write('WAVE', 8, 'latin1');
+  h.write('fmt ', 12, 'latin1');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'latin1');
+  h.writeUInt32LE(bytes, 40);
+  const data = Buffer.alloc(bytes);
+  for (let i = 0; i < samples.length; i++) data.writeInt16LE(samples[i]!, i * 2);
+  return Buffer.concat([h, data]);
+}
+
+/**
+ * Band-limited resampling by a Hann-windowed sinc (32 zero crossings wide at the lower of
+ * the two rates), any ratio. Upsampling 8 kHz to 16 kHz adds no content above 4 kHz.
+ */
+export function resample(x: Int16Array, from: number, to: number): Int16Array {
+  if (from === to) return x;
+  const ratio = to / from;
+  const n = Math.floor(x.length * ratio);
+  const out = new Int16Array(n);
+  const fc = Math.min(1, ratio) * 0.95; // cut-off, as a fraction of the input's Nyquist frequency
+  const half = Math.ceil(16 / fc); // taps either side, in input samples
+  for (let i = 0; i < n; i++) {
+    const t = i / ratio;
+    const c = Math.floor(t);
+    let acc = 0;
+    for (let k = c - half + 1; k <= c + half; k++) {
+      if (k < 0 || k >= x.length) continue;
+      const d = t - k;
+      const arg = Math.PI * fc * d;
+      const sinc = d === 0 ? 1 : Math.sin(arg) / arg;
+      const win = 0.5 + 0.5 * Math.cos((Math.PI * d) / (half + 1));
+      acc += x[k]! * fc * sinc * win;
+    }
+    out[i] = Math.max(-32768, Math.min(32767, Math.round(acc)));
+  }
+  return out;
+}
