@@ -1,5 +1,7 @@
 /** Audio plumbing the engines share: checks, resampling, WAV writing, WAV reading with SttError. */
 import { parseWav, WavError } from '../audio/wav.js';
+
+export { pcm16Wav } from '../audio/wav.js';
 import { SttError, type SttAudio } from './engine.js';
 
 /** Throws a non-retryable SttError when the audio cannot be transcribed at all. */
@@ -22,27 +24,6 @@ export function audioFromWav(buf: Buffer | Uint8Array, channel?: number): SttAud
   }
 }
 
-/** 16-bit PCM mono WAV of the samples. */
-export function pcm16Wav(samples: Int16Array, rate: number): Buffer {
-  const h = Buffer.alloc(44);
-  const bytes = samples.length * 2;
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + bytes, 4);
-  h.write('WAVE', 8, 'latin1');
-  h.write('fmt ', 12, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(bytes, 40);
-  const data = Buffer.alloc(bytes);
-  for (let i = 0; i < samples.length; i++) data.writeInt16LE(samples[i]!, i * 2);
-  return Buffer.concat([h, data]);
-}
 
 /**
  * Band-limited resampling by a Hann-windowed sinc (32 zero crossings wide at the lower of

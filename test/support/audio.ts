@@ -1,5 +1,6 @@
 /** Test audio for SIP peers: G.711 mu-law WAV files that SIPp's rtp_stream plays. */
 import { writeFileSync } from 'node:fs';
+import { pcm16Wav } from '../../src/audio/wav.js';
 
 /** ITU-T G.711 mu-law encoding of one 16-bit linear sample. */
 export function linearToMulaw(sample: number): number {
@@ -44,24 +45,7 @@ export function writeToneWav(file: string, freqHz: number, seconds: number, ampl
 }
 
 /** A 16-bit PCM mono WAV of the samples. */
-export function pcmWav(samples: Int16Array, sampleRate: number): Buffer {
-  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVE', 8);
-  h.write('fmt ', 12);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
+export const pcmWav = pcm16Wav;
 
 /** A 16-bit PCM WAV of a tone (what Chromium's fake microphone plays with --use-file-for-fake-audio-capture). */
 export function writePcmToneWav(file: string, freqHz: number, seconds: number, sampleRate = 48000, amplitude = 8000): void {
