@@ -173,7 +173,8 @@ t.test("the daemon's connections: events and applications on one, no CUSTOM even
     for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
     t.ok(ok(), what);
   };
-  await until('five connections, each filtered', () => srv.conns.length === 5 && srv.conns.every((c) => c.commands.some((x) => x.startsWith('filter '))));
+  // The events may be subscribed after the first filters are sent: wait for both.
+  await until('five connections, each filtered', () => srv.conns.length === 5 && srv.conns.every((c) => c.commands.some((x) => x.startsWith('filter '))) && srv.main() !== undefined);
   const main = srv.main()!;
   t.ok(main, 'one takes the applications\' events');
   t.equal(main.commands[0], 'auth secret');
