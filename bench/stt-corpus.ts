@@ -141,23 +141,29 @@ export async function generateCorpus(opts: GenerateOptions = {}): Promise<Corpus
       const texts = opts.texts ?? (set === 'digits' ? DIGITS : SENTENCES);
       texts.forEach((text, i) => voices.forEach((voice, v) => jobs.push({ set, id: `${set}-${String(i).padStart(2, '0')}-v${v}`, voice, text })));
     }
-    const out: CorpusClip[] = new Array(jobs.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < jobs.length) {
-        const k = next++;
-        const j = jobs[k]!;
-        const raw = join(dir, `${j.id}.espeak.wav`);
-        const wav = join(dir, `${j.id}.wav`);
-        await run('espeak-ng', ['-v', j.voice.voice, '-s', String(j.voice.wpm), '-w', raw, j.text]);
-        await run('sox', soxArgs(j.set, raw, wav));
-        const w = parseWav(readFileSync(wav));
-        out[k] = { set: j.set, id: j.id, voice: j.voice, text: j.text, rate: w.sampleRate, samples: w.samples };
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
-    return out;
+    return await mapLimit(jobs, Math.max(1, opts.concurrency ?? 4), async (j) => {
+      const raw = join(dir, `${j.id}.espeak.wav`);
+      const wav = join(dir, `${j.id}.wav`);
+      await run('espeak-ng', ['-v', j.voice.voice, '-s', String(j.voice.wpm), '-w', raw, j.text]);
+      await run('sox', soxArgs(j.set, raw, wav));
+      const w = parseWav(readFileSync(wav));
+      return { set: j.set, id: j.id, voice: j.voice, text: j.text, rate: w.sampleRate, samples: w.samples };
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** fn over the items, at most `limit` at a time, the results in the items' order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const k = next++;
+      out[k] = await fn(items[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  return out;
 }

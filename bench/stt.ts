@@ -22,7 +22,7 @@ import { combineWer, wordErrorRate, type WerResult } from '../src/core/stt/wer.j
 import type { SttEngine } from '../src/stt/engine.js';
 import { OpenAiServerEngine, type OpenAiServerOptions } from '../src/stt/openai-server.js';
 import { PocketSphinxEngine, pocketSphinxMissing } from '../src/stt/pocketsphinx.js';
-import { corpusToolsMissing, generateCorpus, SETS, VOICES, type CorpusClip, type CorpusSet } from './stt-corpus.js';
+import { corpusToolsMissing, generateCorpus, mapLimit, SETS, VOICES, type CorpusClip, type CorpusSet } from './stt-corpus.js';
 
 interface ClipResult {
   clip: CorpusClip;
@@ -43,30 +43,22 @@ interface Runner {
   startup?: number;
 }
 
-async function runEngine(runner: Runner, clips: CorpusClip[], jobs: number): Promise<ClipResult[]> {
-  const out: ClipResult[] = new Array(clips.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < clips.length) {
-      const k = next++;
-      const clip = clips[k]!;
-      const t0 = process.hrtime.bigint();
-      let hyp = '';
-      let cpu: number | undefined;
-      let error: string | undefined;
-      try {
-        ({ text: hyp, cpu } = await runner.run(clip));
-      } catch (e) {
-        error = (e as Error).message;
-      }
-      const r: ClipResult = { clip, hyp, wer: wordErrorRate(clip.text, hyp), wall: Number(process.hrtime.bigint() - t0) / 1e9 };
-      if (cpu !== undefined) r.cpu = cpu;
-      if (error) r.error = error;
-      out[k] = r;
+function runEngine(runner: Runner, clips: CorpusClip[], jobs: number): Promise<ClipResult[]> {
+  return mapLimit(clips, jobs, async (clip) => {
+    const t0 = process.hrtime.bigint();
+    let hyp = '';
+    let cpu: number | undefined;
+    let error: string | undefined;
+    try {
+      ({ text: hyp, cpu } = await runner.run(clip));
+    } catch (e) {
+      error = (e as Error).message;
     }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
-  return out;
+    const r: ClipResult = { clip, hyp, wer: wordErrorRate(clip.text, hyp), wall: Number(process.hrtime.bigint() - t0) / 1e9 };
+    if (cpu !== undefined) r.cpu = cpu;
+    if (error) r.error = error;
+    return r;
+  });
 }
 
 interface Row {
