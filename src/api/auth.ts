@@ -64,6 +64,9 @@ export function agentMayCall(agentId: string, method: string, u: URL): boolean {
   // Live-call controls and recordings: the handlers check the call is the agent's own.
   if (/^\/api\/calls\/[^/]+\/(hold|resume|mute|unmute|hangup|dtmf|recording|voicemail-drop|transfer|live|recordings|consult|swap|complete|cancel|merge|monitor|unmonitor|work|work\/all|script|contact)$/.test(p)) return true;
   if (method === 'GET' && p === '/api/supervision') return true;
+  // The call log with its transcript search, a call's transcript, voicemail: the handlers limit agents to their own calls, their queues and boxes.
+  if (method === 'GET' && (p === '/api/calls' || /^\/api\/calls\/[^/]+\/transcript$/.test(p))) return true;
+  if (/^\/api\/voicemail(\/[^/]+(\/audio)?)?$/.test(p) && (method === 'GET' || method === 'PUT')) return true;
   // Reports and the wallboard: the handlers limit a supervisor to their queues, and refuse other agents.
   if (method === 'GET' && (p.startsWith('/api/reports/') || p === '/api/wallboard' || p === '/api/wallboard/stream')) return true;
   // Campaigns and their lists: the handlers limit a supervisor to their queues' campaigns, and refuse other agents.

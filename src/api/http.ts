@@ -22,6 +22,7 @@ import { registerSessions, type SessionDeps } from './sessions.js';
 import { registerLiveCalls, type LiveCallDeps } from './live-calls.js';
 import { registerCollaboration, type CollaborationDeps } from './collaboration.js';
 import { registerWork, type WorkApiDeps } from './work.js';
+import { registerTranscripts, type TranscriptApiDeps } from './transcripts.js';
 import { registerReports, type ReportsApiDeps } from './reports.js';
 import { registerWallboard, type WallboardDeps } from './wallboard.js';
 import { registerContactCard } from './contact-card.js';
@@ -64,6 +65,8 @@ export interface ApiDeps {
   collaboration: CollaborationDeps;
   /** Agents' dispositions, notes and tags on their calls (work.ts). */
   work: WorkApiDeps;
+  /** Transcripts and their search, voicemail, the background work (src/api/transcripts.ts). */
+  transcripts: TranscriptApiDeps;
   /** The call log, queue performance and agent activity (reports.ts). */
   reports: ReportsApiDeps;
   /** The CRM's view of a caller, when a CRM is configured (src/app/crm-lookup.ts). */
@@ -164,27 +167,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     return reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
   });
 
-  app.get<{ Querystring: { limit?: string; before?: string; queue?: string; agent?: string } }>(
-    '/api/calls',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            before: { type: 'integer', minimum: 0 },
-            queue: { type: 'string', maxLength: 128 },
-            agent: { type: 'string', maxLength: 128 },
-          },
-        },
-      },
-    },
-    async (req) => {
-      const q = req.query as unknown as { limit: number; before?: number; queue?: string; agent?: string };
-      return { calls: await d.calls.list(q) };
-    },
-  );
+  registerTranscripts(app, d.transcripts);
 
   app.get<{ Params: { id: string } }>('/api/calls/:id', async (req, reply) => {
     const call = await d.calls.get(req.params.id);

@@ -24,6 +24,13 @@ export class Metrics {
   readonly webhookDeliveries = new Counter({ name: 'cc_webhook_deliveries_total', help: 'Webhook requests by hook and result (ok, failed: retried, dropped: given up)', labelNames: ['hook', 'result'], registers: [this.registry] });
   readonly webhookPending = new Gauge({ name: 'cc_webhook_pending', help: 'Webhook events waiting to be delivered, by hook', labelNames: ['hook'], registers: [this.registry] });
   readonly registrations = new Gauge({ name: 'cc_registrations', help: 'Registered agent devices', registers: [this.registry] });
+  readonly jobs = new Gauge({ name: 'cc_jobs', help: 'Background work (transcription, voicemail e-mail) by kind and status: pending (retrying included), running, failed (given up)', labelNames: ['kind', 'status'], registers: [this.registry] });
+  readonly jobsRetrying = new Gauge({ name: 'cc_jobs_retrying', help: 'Pending background work that failed at least once and waits for its next try, by kind', labelNames: ['kind'], registers: [this.registry] });
+  readonly jobsOldestPending = new Gauge({ name: 'cc_jobs_oldest_pending_seconds', help: 'Age of the oldest pending piece of background work, by kind (0: none)', labelNames: ['kind'], registers: [this.registry] });
+  readonly jobResults = new Counter({ name: 'cc_jobs_total', help: 'Background work tries by kind and result (done, failed: to be retried, gave-up)', labelNames: ['kind', 'result'], registers: [this.registry] });
+  readonly transcribedSeconds = new Counter({ name: 'cc_transcribed_audio_seconds_total', help: 'Seconds of audio transcribed, by source (recording, voicemail, live)', labelNames: ['source'], registers: [this.registry] });
+  readonly liveTranscriptions = new Gauge({ name: 'cc_live_transcriptions', help: 'Calls being transcribed live', registers: [this.registry] });
+  readonly liveSegments = new Counter({ name: 'cc_live_transcript_segments_total', help: 'Final live transcript segments sent to desks, by speaker', labelNames: ['speaker'], registers: [this.registry] });
   private readonly agents = new Gauge({ name: 'cc_agents', help: 'Agents by status', labelNames: ['status'], registers: [this.registry] });
   private readonly waiting = new Gauge({ name: 'cc_queue_waiting', help: 'Calls waiting per queue', labelNames: ['queue'], registers: [this.registry] });
 

@@ -25,7 +25,7 @@ import { releaseEndpoint, type Endpoint } from '../media/media-server.js';
 import type { AnsweredOffer } from '../sip/ring.js';
 import { adoptRecorded, byeFromRecord, reconcileAfterRestart, type AdoptedWatcher } from './restart-recovery.js';
 import { routerPolicy } from './policy.js';
-import { adoptAnswered, handleInvite, routeTo } from './calls/inbound.js';
+import { adoptAnswered, handleInvite, routeTo, type CallModes } from './calls/inbound.js';
 import { control, endSession, liveView, wire, type ControlResult } from './calls/live-control.js';
 import { blindTransfer, checkTransfer, type TransferResult } from './calls/transfer.js';
 import { checkConsult, endCollaboration } from './calls/consult.js';
@@ -210,8 +210,8 @@ export class ContactCentre extends EventEmitter<{ live: [LiveEvent] }> implement
   }
 
   /** An answered call placed by someone else (the outbound dialer after a human answered), queued like an inbound one. */
-  adoptAnswered(leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables?: Record<string, string>, recording?: 'auto'): void {
-    adoptAnswered(this, leg, target, variables, recording);
+  adoptAnswered(leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables?: Record<string, string>, modes?: CallModes): void {
+    adoptAnswered(this, leg, target, variables, modes);
   }
 
   routeTo(call: CallState, target: Target, via: string, depth = 0): Promise<void> {

@@ -41,6 +41,8 @@ import { Reports } from './reports.js';
 import { ScriptService } from './scripts.js';
 import { Webhooks } from './webhooks.js';
 import { CrmLookup } from './crm-lookup.js';
+import { Transcription } from './transcription/service.js';
+import { TranscriptStore } from '../store/transcripts.js';
 
 export interface Daemon {
   config: () => Config;
@@ -127,6 +129,19 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const saved = await db.selectFrom('router_state').select('snapshot').where('id', '=', 'router').executeTakeFirst();
   const snapshot = saved ? (JSON.parse(saved.snapshot) as RouterSnapshot) : undefined;
   let centre: ContactCentre | undefined;
+  // Transcripts and voicemail beside the calls: its jobs are rows in the database, picked up again after a restart.
+  const transcriptStore = new TranscriptStore(db);
+  const transcription = new Transcription({
+    config: current,
+    store: transcriptStore,
+    recording: (id) => calls.recording(id),
+    recordingsDir,
+    log: log.child({ component: 'transcription' }),
+    metrics,
+    now: Date.now,
+    emit: (e) => centre?.emit('live', e),
+    api: (command) => esl.api(command),
+  });
   const gatekeeper = new Gatekeeper(config, log.child({ component: 'security' }), { refused: metrics.sipRefused, bans: metrics.sipBans });
   (srf as unknown as { use(fn: typeof gatekeeper.middleware): void }).use(gatekeeper.middleware);
   const registrar = new Registrar(
@@ -141,7 +156,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
   const toll = new TollGuard(tollPolicy(config));
   centre = new ContactCentre(
     {
-      srf, media, esl, registrar, calls, db, metrics, toll,
+      srf, media, esl, registrar, calls, db, metrics, toll, transcription,
       log: log.child({ component: 'calls' }),
       config: current,
       nodeId: config.daemon.nodeId,
@@ -197,6 +212,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     toll.setPolicy(tollPolicy(next));
     signIn.reconfigure(next);
     centre!.reconfigure(next);
+    transcription.reconfigure();
     if (next.daemon.logLevel !== log.level) log.level = next.daemon.logLevel;
   });
   reloader.start();
@@ -214,6 +230,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     now: Date.now,
   });
   await campaigns.start();
+  await transcription.start();
   centre.work.callLists = (callId) => campaigns.dispositionsOf(callId);
 
   const workStore = new WorkStore(db);
@@ -293,6 +310,23 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       },
     },
     crm: (n) => crm.find(n),
+    transcripts: {
+      config: current,
+      view: (callId) => transcription.transcriptOf(callId),
+      call: async (callId) => (await calls.get(callId)) ?? undefined,
+      list: (q) => calls.list(q),
+      recordings: (callId) => calls.recordings(callId),
+      search: (text, limit) => transcriptStore.search(text, limit),
+      messages: (boxes, limit) => transcriptStore.messages(boxes, limit),
+      message: (id) => transcriptStore.message(id),
+      updateMessage: (id, patch) => transcriptStore.updateMessage(id, patch),
+      transcripts: (callId) => transcriptStore.transcripts(callId),
+      jobs: () => transcription.jobs.jobs(),
+      job: (id) => transcriptStore.job(id),
+      retryJob: (id) => transcription.jobs.retryNow(id),
+      recordingsDir,
+      now: Date.now,
+    },
     campaigns: { store: campaignStore, runner: () => campaigns, config: current, log: log.child({ component: 'campaigns' }), now: Date.now },
     wallboard: {
       router: () => centre!.router,
@@ -314,6 +348,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
         { name: 'freeswitch', up: esl.up, detail: esl.up ? undefined : esl.lastError },
         { name: 'media', up: media.up, detail: media.up ? undefined : media.lastError },
         recordingsHealth(Date.now()),
+        ...transcription.health(),
         { name: 'database', up: !calls.failing, detail: calls.failing ? `writes failing (${calls.failing}); ${calls.backlog} waiting in memory` : undefined },
       ];
       for (const dep of deps) metrics.dependencyUp.set({ dependency: dep.name }, dep.up ? 1 : 0);
@@ -344,6 +379,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       webhooks.stop();
       campaigns.stop();
       await centre!.stop();
+      await transcription.stop();
       registrar.stop();
       await api.close();
       media.stop();

@@ -12,6 +12,7 @@
  * detector is the pure one in src/core/amd; its times are audio times from
  * the first packet, and every event also lands in the call's timeline.
  */
+import type { CallModes } from './calls/inbound.js';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
@@ -47,7 +48,7 @@ export interface OriginateRequest {
 }
 
 /** What to do with a human who answered: a queue or flow (with the variables the agent sees), a message and hang up (abandoned), or hang up. */
-export type HumanPlan = { target: Target; variables?: Record<string, string>; recording?: 'auto' } | { abandon: string } | { hangup: true };
+export type HumanPlan = { target: Target; variables?: Record<string, string>; modes?: CallModes } | { abandon: string } | { hangup: true };
 
 export interface CampaignHooks {
   answered(human: boolean): HumanPlan;
@@ -220,7 +221,7 @@ export class OutboundDialer extends EventEmitter<{ amd: [AmdOutcome] }> {
         this.inProgress.delete(id);
         await ep.api('uuid_break', ep.uuid).catch(() => undefined);
         req.campaign?.ended('connected');
-        this.d.centre.adoptAnswered({ id, number: req.number ?? req.to, ep, dialog, arrivedAt }, plan.target, plan.variables, plan.recording);
+        this.d.centre.adoptAnswered({ id, number: req.number ?? req.to, ep, dialog, arrivedAt }, plan.target, plan.variables, plan.modes);
         return;
       }
       if (plan && 'abandon' in plan) {

@@ -182,6 +182,17 @@ function crossCheck(config: Config, locate: (segments: string[]) => Source | und
       codes.add(d.code);
     });
   }
+  for (const [qid, q] of Object.entries(config.queues)) {
+    if (q.transcription === 'post-call' && q.recording === 'off') at(['queues', qid, 'transcription'], 'post-call transcripts are made from recordings, and this queue\'s recording is off (use live, or record)');
+  }
+  for (const [bid, b] of Object.entries(config.voicemail)) {
+    if (b.queue !== undefined && !config.queues[b.queue]) at(['voicemail', bid, 'queue'], `no queue "${b.queue}" is defined`);
+    b.agents.forEach((a, i) => {
+      if (!config.agents[a]) at(['voicemail', bid, 'agents', String(i)], `no agent "${a}" is defined`);
+    });
+    if (b.email.length > 0 && !config.email) at(['voicemail', bid, 'email'], 'e-mail needs the email section (from and smtp)');
+  }
+  if (config.transcription.engine === 'server' && !config.transcription.url) at(['transcription', 'url'], 'engine: server needs the url of the transcription server');
   for (const [num, n] of Object.entries(config.numbers)) {
     checkTarget(['numbers', num, 'route'], n.route);
     checkClient(['numbers', num, 'client'], n.client);

@@ -9,6 +9,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CrmSchema, DispositionsSchema, ReportsSchema, ScriptSchema, WebhookSchema } from './work-schema.js';
 import { IvrFlowSchema } from './ivr-schema.js';
+import { EmailAddress, EmailSchema, TranscriptionMode, TranscriptionSchema } from './transcription-schema.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Seconds = (def: number, max = 86_400) => Type.Number({ minimum: 0, maximum: max, default: def });
@@ -222,6 +223,8 @@ export const QueueSchema = Type.Object(
     overflow: Type.Optional(TargetSchema),
     /** Recording of this queue's calls: auto (from the agent's answer), on-demand (the agent starts it) or off. */
     recording: Type.Optional(RecordingMode),
+    /** Transcripts of this queue's calls: after the call from its recordings, live during the call (and kept), or none. */
+    transcription: Type.Optional(TranscriptionMode),
     /** Recordings of this queue are deleted after this many days. */
     recordingRetentionDays: Type.Optional(Type.Number({ minimum: 1, maximum: 36500 })),
     /** What agents pick for each call they handled (see src/core/work). */
@@ -243,6 +246,13 @@ export const VoicemailBoxSchema = Type.Object(
     name: Type.Optional(Type.String()),
     greeting: Type.Optional(Type.String()),
     maxSec: Type.Number({ minimum: 5, maximum: 3600, default: 120 }),
+    /** Who gets each message by e-mail (the transcript, caller, time, duration and the audio attached); needs the email section. */
+    email: Type.Array(EmailAddress, { default: [] }),
+    /** Messages are transcribed (with the transcription section's engine). */
+    transcribe: Type.Boolean({ default: true }),
+    /** The desk lists and plays the box's messages to the agents named here, to the members of `queue` and to its supervisors. */
+    queue: Type.Optional(Type.String()),
+    agents: Type.Array(Type.String(), { default: [] }),
   },
   { additionalProperties: false },
 );
@@ -322,6 +332,10 @@ export const ConfigSchema = Type.Object(
     scripts: Type.Record(Id, ScriptSchema, { default: {}, additionalProperties: false }),
     /** Messages an agent can leave on a customer's voicemail ("voicemail drop"), by name. */
     voicemailDrops: Type.Record(Id, Type.Object({ file: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()) }, { additionalProperties: false }), { default: {}, additionalProperties: false }),
+    /** The speech-to-text engine (see src/config/transcription-schema.ts); calls are transcribed only where queues or campaigns ask. */
+    transcription: TranscriptionSchema,
+    /** The SMTP server voicemail is e-mailed through. */
+    email: Type.Optional(EmailSchema),
     /** Answering-machine detection tunables by profile name (checked against the detector's own ranges). */
     amdProfiles: Type.Record(Id, Type.Record(Type.String(), Type.Number()), { default: {}, additionalProperties: false }),
   },
@@ -339,4 +353,4 @@ export type TransportConfig = Static<typeof TransportSchema>;
 /** Sections whose entries are merged by key across files. */
 export const KEYED_SECTIONS = ['numbers', 'agents', 'queues', 'amdProfiles', 'clients', 'voicemail', 'trunks', 'ivr', 'voicemailDrops', 'scripts', 'webhooks'] as const;
 /** Sections that one file owns whole. */
-export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external', 'reports', 'crm'] as const;
+export const SINGLE_SECTIONS = ['daemon', 'freeswitch', 'drachtio', 'sip', 'routing', 'external', 'reports', 'crm', 'transcription', 'email'] as const;

@@ -212,7 +212,63 @@ export interface CampaignAttemptTable {
   at: number;
 }
 
+/** Background work that outlives the process (src/core/jobs/queue.ts): a recording or message to transcribe, a message to e-mail. */
+export interface JobTable {
+  id: string;
+  kind: string;
+  /** pending | running | done | failed (given up) */
+  status: string;
+  attempts: number;
+  due_at: number;
+  created_at: number;
+  finished_at: number | null;
+  last_error: string | null;
+  /** JSON: what the job works on. */
+  payload: string;
+}
+
+/** A transcript: speaker turns (JSON [{speaker, start, end, text}]) and lower-case words for the search. */
+export interface TranscriptTable {
+  id: string;
+  call_id: string;
+  /** recording | live | voicemail */
+  source: string;
+  recording_id: string | null;
+  engine: string;
+  language: string | null;
+  turns: string;
+  text: string;
+  audio_ms: number | null;
+  created_at: number;
+}
+
+/** A message left in a voicemail box. */
+export interface VoicemailMessageTable {
+  id: string;
+  box_id: string;
+  call_id: string;
+  caller_number: string | null;
+  caller_name: string | null;
+  received_at: number;
+  duration_ms: number;
+  /** The file's name inside the recordings directory. */
+  file: string;
+  /** new | heard */
+  status: string;
+  heard_at: number | null;
+  heard_by: string | null;
+  /** pending | done | failed | off */
+  transcript_status: string;
+  /** pending | sent | failed | off */
+  email_status: string;
+  email_error: string | null;
+  emailed_at: number | null;
+}
+
 export interface Database {
+  jobs: JobTable;
+  transcripts: TranscriptTable;
+  voicemail_messages: VoicemailMessageTable;
   contact_lists: ContactListTable;
   list_contacts: ListContactTable;
   dnc_lists: DncListTable;

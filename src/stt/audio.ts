@@ -31,12 +31,31 @@ export function audioFromWav(buf: Buffer | Uint8Array, channel?: number): SttAud
  */
 export function resample(x: Int16Array, from: number, to: number): Int16Array {
   if (from === to) return x;
+  const out = new Int16Array(Math.floor(x.length * (to / from)));
+  resampleInto(x, from, to, out, 0, out.length);
+  return out;
+}
+
+/**
+ * The same, in slices of `slice` output samples with the event loop let go between them:
+ * a long recording (minutes at 8 kHz, some hundred million multiply-adds) never holds the
+ * daemon's calls up for more than a few milliseconds at a time.
+ */
+export async function resampleAsync(x: Int16Array, from: number, to: number, slice = 16_000): Promise<Int16Array> {
+  if (from === to) return x;
+  const out = new Int16Array(Math.floor(x.length * (to / from)));
+  for (let i = 0; i < out.length; i += slice) {
+    resampleInto(x, from, to, out, i, Math.min(out.length, i + slice));
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return out;
+}
+
+function resampleInto(x: Int16Array, from: number, to: number, out: Int16Array, i0: number, i1: number): void {
   const ratio = to / from;
-  const n = Math.floor(x.length * ratio);
-  const out = new Int16Array(n);
   const fc = Math.min(1, ratio) * 0.95; // cut-off, as a fraction of the input's Nyquist frequency
   const half = Math.ceil(16 / fc); // taps either side, in input samples
-  for (let i = 0; i < n; i++) {
+  for (let i = i0; i < i1; i++) {
     const t = i / ratio;
     const c = Math.floor(t);
     let acc = 0;
@@ -50,5 +69,4 @@ export function resample(x: Int16Array, from: number, to: number): Int16Array {
     }
     out[i] = Math.max(-32768, Math.min(32767, Math.round(acc)));
   }
-  return out;
 }

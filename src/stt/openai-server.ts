@@ -15,7 +15,7 @@
  * 4xx (bad model, key, parameters) are not. The API key is sent as a Bearer token and
  * never appears in an error message or in `name`.
  */
-import { checkAudio, pcm16Wav, resample } from './audio.js';
+import { checkAudio, pcm16Wav, resampleAsync } from './audio.js';
 import { SttError, throwIfAborted, type SttAudio, type SttEngine, type TranscribeOptions, type Transcript, type TranscriptSegment, type TranscriptWord } from './engine.js';
 
 export interface OpenAiServerOptions {
@@ -117,7 +117,7 @@ export class OpenAiServerEngine implements SttEngine {
     throwIfAborted(opts.signal);
     const rate = this.opts.sampleRate ?? 16000;
     const audioSeconds = audio.samples.length / audio.rate;
-    const wav = pcm16Wav(resample(audio.samples, audio.rate, rate), rate);
+    const wav = pcm16Wav(await resampleAsync(audio.samples, audio.rate, rate), rate);
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'audio.wav');
     form.append('model', this.opts.model ?? 'whisper-1');

@@ -26,7 +26,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { checkAudio, pcm16Wav, resample } from './audio.js';
+import { checkAudio, pcm16Wav, resampleAsync } from './audio.js';
 import { SttError, throwIfAborted, type SttAudio, type SttEngine, type SttStream, type StreamOptions, type TranscribeOptions, type Transcript, type TranscriptSegment, type TranscriptWord } from './engine.js';
 import { utteranceStream, type UtteranceOptions } from './stream.js';
 
@@ -60,6 +60,8 @@ export interface PocketSphinxOptions {
   onUsage?: (u: { cpuSeconds: number; wallSeconds: number; audioSeconds: number; passes: number }) => void;
   /** Utterance cutting for stream(). */
   utterance?: UtteranceOptions;
+  /** Run the decoder at this niceness (1-19, through `nice`), below the call path's processes; unset: as the daemon. */
+  nice?: number;
 }
 
 export interface PocketSphinxModel {
@@ -202,7 +204,7 @@ export class PocketSphinxEngine implements SttEngine {
       // Half a second of silence after the audio: the decoder's voice activity detector
       // closes an utterance still open at the end of the file, which the keyword pass
       // otherwise left without its cepstral-mean update (audio cut right after speech).
-      const body = resample(audio.samples, audio.rate, rate);
+      const body = await resampleAsync(audio.samples, audio.rate, rate);
       const padded = new Int16Array(body.length + Math.round(rate / 2));
       padded.set(body);
       writeFileSync(wav, pcm16Wav(padded, rate));
@@ -246,7 +248,8 @@ export class PocketSphinxEngine implements SttEngine {
 
   private run(bin: string, args: string[], deadline: number, signal: AbortSignal | undefined): Promise<RunResult> {
     const measure = this.opts.measureCpu ?? false;
-    const [cmd, argv] = measure ? ['bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'pocketsphinx', bin, ...args]] : [bin, args];
+    const niced = this.opts.nice && findBinary('nice') ? ['nice', '-n', String(this.opts.nice), bin] : [bin];
+    const [cmd, argv] = measure ? ['bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'pocketsphinx', ...niced, ...args]] : [niced[0]!, [...niced.slice(1), ...args]];
     return new Promise<RunResult>((resolve, reject) => {
       const child = spawn(cmd as string, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'] });
       const out: Buffer[] = [];

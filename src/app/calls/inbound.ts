@@ -5,6 +5,7 @@
  * agents), an agent's own queue, an IVR flow, a voicemail box, an external
  * number, or a message and hang-up. Overflows and transfers come back here.
  */
+import type { TranscriptionModeValue } from '../../config/transcription-schema.js';
 import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import type { AgentId } from '../../core/acd/types.js';
@@ -79,16 +80,23 @@ export async function handleInvite(ctx: CentreContext, req: Srf.SrfRequest, res:
   await routeTo(ctx, call, callee ? { agent: callee[0] } : number!.route, 'number');
 }
 
+/** A call's own recording and transcription modes (its campaign's), winning over its queue's. */
+export interface CallModes {
+  recording?: 'auto';
+  transcription?: TranscriptionModeValue;
+}
+
 /**
  * An answered outbound call (the outbound dialer's, after a human answered)
  * joins the centre like an inbound one: into a queue or an IVR flow, with
  * variables the agent sees (a campaign's contact), recorded from the start
  * when its campaign says so.
  */
-export function adoptAnswered(ctx: CentreContext, leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables: Record<string, string> = {}, recording?: 'auto'): void {
+export function adoptAnswered(ctx: CentreContext, leg: { id: string; number: string; ep: Endpoint; dialog: Srf.Dialog; arrivedAt: number }, target: Target, variables: Record<string, string> = {}, modes: CallModes = {}): void {
   const call = newCall(leg.id, '', leg.number, '', leg.arrivedAt);
   Object.assign(call.variables, variables);
-  if (recording) call.recording = recording;
+  if (modes.recording) call.recording = modes.recording;
+  if (modes.transcription) call.transcription = modes.transcription;
   track(ctx, call);
   attachCaller(ctx, call, leg.ep, leg.dialog);
   void routeTo(ctx, call, target, 'outbound');
@@ -208,6 +216,7 @@ async function voicemail(ctx: CentreContext, call: CallState, boxId: string): Pr
   call.caller.dialog.once('destroy', () => (callerHungUp = true));
   await record(ep, file, box.maxSec).catch((err: Error) => ctx.d.log.warn({ callId: call.id, err: err.message }, 'voicemail recording failed'));
   ctx.timeline(call, 'voicemail-recorded', { box: boxId, file: name, durationMs: ctx.now() - started });
+  ctx.d.transcription?.voicemail({ callId: call.id, boxId, file: name, durationMs: ctx.now() - started, callerNumber: call.callerNumber, callerName: call.contactName ?? call.callerName, receivedAt: started });
   ctx.finish(call, { side: callerHungUp ? 'caller' : 'system', cause: 'NORMAL_CLEARING', disposition: 'voicemail' }, false, callerHungUp);
 }
 

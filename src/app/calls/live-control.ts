@@ -6,6 +6,7 @@
  * action that fails is logged and put in the timeline; a recording that
  * cannot start is reported back to the machine (the call goes on).
  */
+import type { TranscriptionModeValue } from '../../config/transcription-schema.js';
 import { LiveCall, type LiveCallCommand, type LiveCallEvent, type LiveCallPolicy, type LiveCallView } from '../../core/call/live-call.js';
 import { transferTarget } from '../policy.js';
 import { cancelOriginate, originate, passOwnership } from './consult.js';
@@ -34,10 +35,16 @@ export function livePolicy(ctx: CentreContext, call: CallState): LiveCallPolicy 
   };
 }
 
+/** Whether the call's words are transcribed: its own (campaign's) mode, else its queue's. */
+export function transcriptionOf(ctx: CentreContext, call: CallState): TranscriptionModeValue {
+  return call.transcription ?? serviceQueue(ctx, call)?.config.transcription ?? 'off';
+}
+
 /** The agent's leg is up: the live call starts (the bridge, an auto recording). Resolves once they are done. */
 export function startLive(ctx: CentreContext, call: CallState): Promise<void> {
   const machine = new LiveCall(call.id, call.caller!.ep.uuid, call.agent!.ep!.uuid, call.agent!.id, livePolicy(ctx, call), ctx.now(), call.segments);
   call.session = { machine, work: Promise.resolve() };
+  ctx.d.transcription?.connected({ id: call.id, customerUuid: call.caller!.ep.uuid, agentId: call.agent!.id, mode: transcriptionOf(ctx, call) });
   return run(ctx, call, machine.start());
 }
 
@@ -231,4 +238,5 @@ export function endSession(ctx: CentreContext, call: CallState): void {
   if (v.recording !== 'stopped') recordingChanged(ctx, call, v.segment, 'done');
   call.segments = v.segment;
   call.session = undefined;
+  ctx.d.transcription?.ended(call.id);
 }

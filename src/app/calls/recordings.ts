@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CallStore } from '../../store/calls.js';
 import { serviceQueue } from './inbound.js';
+import { transcriptionOf } from './live-control.js';
 import type { CallState, CentreContext } from './state.js';
 
 const DAY_MS = 86_400_000;
@@ -52,6 +53,7 @@ export function recordingChanged(ctx: CentreContext, call: CallState, segment: n
   const now = ctx.now();
   if (status === 'failed') failed(call.id, now, error ?? 'unknown');
   ctx.d.calls.recordingChanged(recordingId(call.id, segment), { status, ...(status === 'done' || status === 'failed' ? { ended_at: now } : {}), ...(error ? { error } : {}) });
+  if (status === 'done') ctx.d.transcription?.recordingDone({ id: recordingId(call.id, segment), callId: call.id, mode: transcriptionOf(ctx, call) });
 }
 
 /** Deletes the files whose retention has run out; returns how many. */

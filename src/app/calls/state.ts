@@ -14,6 +14,7 @@
  *   transfer.ts          blind transfer (REFER)
  * ```
  */
+import type { TranscriptionModeValue } from '../../config/transcription-schema.js';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { AgentId, AgentView, Presence, RouterEvent } from '../../core/acd/types.js';
@@ -76,6 +77,8 @@ export interface CallState {
   queueId?: string;
   /** The call's own recording mode (a campaign that records its calls), winning over its queue's. */
   recording?: 'auto';
+  /** The call's own transcription mode (its campaign's), winning over its queue's. */
+  transcription?: TranscriptionModeValue;
   /** The last real queue the call waited in: its settings (recording) still apply after a transfer to a person. */
   serviceQueueId?: string;
   arrivedAt: number;
@@ -138,8 +141,22 @@ export interface ContactCentreDeps {
   now?: () => number;
   /** The contact name of a caller's number, if known. */
   contactName?: (number: string) => Promise<string | undefined>;
+  /** Transcripts: told when a call with an agent starts and ends, when a recording is done and when a voicemail is left (src/app/transcription). */
+  transcription?: TranscriptionHooks;
   /** Runs an IVR flow on an answered call and says where the call goes next. */
   ivr?: (call: { id: string; callerNumber: string; did: string; leg: Leg }, flow: string) => Promise<{ target: Target; variables: Record<string, string> } | undefined>;
+}
+
+/** What the call path tells transcription; each returns at once (the work runs beside the calls). */
+export interface TranscriptionHooks {
+  /** The agent is connected: `mode` from the call's campaign or queue. */
+  connected(call: { id: string; customerUuid: string; agentId: string; mode: TranscriptionModeValue }): void;
+  /** The live call is over. */
+  ended(callId: string): void;
+  /** A recording file is complete; `mode` as for connected. */
+  recordingDone(recording: { id: string; callId: string; mode: TranscriptionModeValue }): void;
+  /** A caller left a message in a voicemail box. */
+  voicemail(message: { callId: string; boxId: string; file: string; durationMs: number; callerNumber: string; callerName: string; receivedAt: number }): void;
 }
 
 /** What desks and wallboards are told, as it happens. */

@@ -192,7 +192,7 @@ export class CampaignRunner {
         const k = this.contactOfCall(c.callId);
         const s = this.settingsOfCall(c.callId);
         const variables: Record<string, string> = { campaign: s?.name ?? '', ...(k?.name ? { contactName: k.name } : {}), ...(k?.properties ?? {}) };
-        this.plans.set(c.callId, { target: { queue: c.queueId, priority: -1 }, variables, ...(s?.record ? { recording: 'auto' as const } : {}) });
+        this.plans.set(c.callId, { target: { queue: c.queueId, priority: -1 }, variables, modes: { ...(s?.record ? { recording: 'auto' as const } : {}), ...(s?.transcription && s.transcription !== 'off' ? { transcription: s.transcription } : {}) } });
         return;
       }
       case 'run-flow':

@@ -3,6 +3,7 @@
  * configuration (queues, flows, AMD profiles, trunks) and the stored lists;
  * each problem names its field. {@link toDef} gives the dialer's view.
  */
+import type { TranscriptionModeValue } from '../../config/transcription-schema.js';
 import { checkSchedule, parseHours, validZone, type Schedule, type Weekday } from '../../core/campaign/hours.js';
 import type { CampaignDef, DialMode } from '../../core/campaign/types.js';
 import type { Config } from '../../config/schema.js';
@@ -34,6 +35,8 @@ export interface CampaignSettings {
   onMachine: 'hangup' | 'message';
   machineMessage?: string;
   record: boolean;
+  /** Transcripts of the campaign's connected calls (wins over its queue's): after the call from its recordings, live, or none. */
+  transcription?: TranscriptionModeValue;
   schedule?: Schedule;
   lines: number;
   abandonCap: number;
@@ -92,6 +95,8 @@ export function checkSettings(body: unknown, config: Config, known: Known): { se
   if (b.onMachine !== 'hangup' && b.onMachine !== 'message') p.push('onMachine: hangup or message');
   if (b.onMachine === 'message' && (typeof b.machineMessage !== 'string' || !b.machineMessage)) p.push('machineMessage: the file to leave on a machine (onMachine is message)');
   if (typeof b.record !== 'boolean') p.push('record: true or false');
+  if (b.transcription !== undefined && !['off', 'post-call', 'live'].includes(b.transcription as string)) p.push('transcription: off, post-call or live');
+  if (b.transcription === 'post-call' && b.record !== true) p.push('transcription: post-call transcripts are made from recordings (set record: true, or use live)');
   if (b.schedule !== undefined) {
     if (typeof b.schedule !== 'object' || b.schedule === null) p.push('schedule: { start, timeZone, end?, recurrence?, durationMinutes? }');
     else p.push(...checkSchedule(b.schedule as Schedule));

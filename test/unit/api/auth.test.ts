@@ -50,7 +50,9 @@ t.test('agentMayCall: only their own part of the API', async (t) => {
   t.notOk(agentMayCall('alice', 'PUT', u('/api/agents/bob/presence')), "another agent's presence");
   t.notOk(agentMayCall('alice', 'GET', u('/api/agents/alicex')), 'a prefix of an id is not the id');
   t.notOk(agentMayCall('alice', 'GET', u('/api/agents')), 'the list of all agents');
-  t.notOk(agentMayCall('alice', 'GET', u('/api/calls')), 'call records');
+  t.ok(agentMayCall('alice', 'GET', u('/api/calls')), 'call records: the handler keeps them to their own calls and queues');
+  t.notOk(agentMayCall('alice', 'GET', u('/api/jobs')), 'background work');
+  t.notOk(agentMayCall('alice', 'DELETE', u('/api/voicemail/vm-1')), 'deleting voicemail');
   t.notOk(agentMayCall('alice', 'POST', u('/api/calls')), 'placing calls');
   t.notOk(agentMayCall('alice', 'GET', u('/api/events')), 'every live event');
   t.notOk(agentMayCall('alice', 'GET', u('/api/events?agent=bob')));

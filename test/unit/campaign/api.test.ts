@@ -95,7 +95,7 @@ t.test('lists, DNC, refusals, life cycle, and a progressive campaign through eve
   t.equal(placed.length, 2, 'the next contact, for the same agent');
   t.match(placed[1], { number: '+12125550102' });
   const plan = placed[1]!.campaign!.answered(true);
-  t.match(plan, { target: { queue: 'sales', priority: -1 }, variables: { campaign: 'Renewals', contactName: 'Bob' }, recording: 'auto' }, 'a human goes to the queue behind inbound callers, with the contact for the agent, recorded (record: true)');
+  t.match(plan, { target: { queue: 'sales', priority: -1 }, variables: { campaign: 'Renewals', contactName: 'Bob' }, modes: { recording: 'auto' } }, 'a human goes to the queue behind inbound callers, with the contact for the agent, recorded (record: true)');
   placed[1]!.campaign!.ended('connected');
   agentStatus = 'on-call';
   for (const l of listeners) l({ kind: 'call', callId: placed[1]!.id!, type: 'ended', at: Date.now() });

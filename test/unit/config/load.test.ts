@@ -140,3 +140,60 @@ t.test('supervises names queues that exist; the consult settings have defaults a
   t.notOk(bad.ok);
   if (!bad.ok) t.match(bad.errors[0], { file: 'routing.yaml', field: 'routing.agentLeavesConsult', line: 2 });
 });
+
+t.test('transcription and voicemail e-mail: bad settings name the file, line and field', async (t) => {
+  const base = `sip: { domain: x, transports: [{ protocol: udp, port: 5060 }] }
+agents:
+  alice: { name: Alice, extension: "1001", sip: { username: "1001", password: pw1-long } }
+`;
+  const bad = parseConfigTexts([
+    {
+      file: 'tr.yaml',
+      text: `${base}queues:
+  support: { members: [alice], recording: "off", transcription: post-call }
+  sales: { members: [alice], transcription: sometimes }
+voicemail:
+  general: { email: [team@example.com], queue: nowhere, agents: [zed] }
+  other: { email: [not-an-address] }
+transcription: { engine: server }
+`,
+    },
+  ]);
+  t.notOk(bad.ok);
+  const problems = bad.ok ? [] : bad.errors.map((e) => `${e.file}:${e.line} ${e.field}: ${e.message}`);
+  t.match(problems.join('\n'), /tr\.yaml:\d+ queues\.sales\.transcription: must be one of: off, post-call, live/, 'an unknown mode names the choices');
+  t.match(problems.join('\n'), /voicemail\.other\.email\.0/, 'a bad address by its place');
+  const refs = parseConfigTexts([
+    {
+      file: 'tr.yaml',
+      text: `${base}queues:
+  support: { members: [alice], recording: "off", transcription: post-call }
+voicemail:
+  general: { email: [team@example.com], queue: nowhere, agents: [zed] }
+transcription: { engine: server }
+`,
+    },
+  ]);
+  const msgs = refs.ok ? '' : refs.errors.map((e) => `${e.file}:${e.line} ${e.field}: ${e.message}`).join('\n');
+  t.match(msgs, /tr\.yaml:5 queues\.support\.transcription: post-call transcripts are made from recordings/);
+  t.match(msgs, /voicemail\.general\.queue: no queue "nowhere"/);
+  t.match(msgs, /voicemail\.general\.agents\.0: no agent "zed"/);
+  t.match(msgs, /voicemail\.general\.email: e-mail needs the email section/);
+  t.match(msgs, /tr\.yaml:8 transcription\.url: engine: server needs the url/);
+  const good = parseConfigTexts([
+    {
+      file: 'tr.yaml',
+      text: `${base}queues:
+  support: { members: [alice], recording: auto, transcription: live }
+voicemail:
+  general: { email: [team@example.com], queue: support }
+email: { from: "PBX <pbx@example.com>", smtp: { host: mail.example.com, password: "\${SMTP_PASSWORD}" } }
+`,
+    },
+  ], { SMTP_PASSWORD: 'pw' });
+  if (!good.ok) return t.fail(JSON.stringify(good.errors));
+  t.equal(good.config.transcription.engine, 'pocketsphinx', 'the embedded engine by default');
+  t.equal(good.config.transcription.maxLiveCalls, 4);
+  t.equal(good.config.email?.smtp.port, 587);
+  t.equal(good.config.voicemail.general!.transcribe, true);
+});
