@@ -22,6 +22,8 @@ import { Work, rememberedCall } from './panels/work.js';
 import { ScriptPanel } from './panels/script.js';
 import { ContactCard } from './panels/contact.js';
 import { Preview } from './panels/preview.js';
+import { TranscriptPanel, onTranscript } from './panels/transcript.js';
+import { Voicemail } from './panels/voicemail.js';
 
 /** @type {(() => void) | undefined} */
 let unlisten;
@@ -48,6 +50,9 @@ async function refreshLive() {
 
 /** @param {any} e a live event for this agent */
 function onEvent(e) {
+  // Live transcript lines (several a second) go to their panel only: no timeline entry, no refresh.
+  if (e.kind === 'call' && e.type === 'transcript') return onTranscript(e);
+  if (e.kind === 'call' && e.type === 'transcript-stopped') onTranscript(e);
   const call = store.state.call;
   if (e.kind === 'call' && call?.callId === e.callId) {
     store.set((s) => ({ call: s.call && { ...s.call, timeline: [...s.call.timeline, { type: e.type, at: e.at, data: e.data }] } }));
@@ -140,10 +145,12 @@ function App() {
           <${Offer} />
           <${Preview} />
           <${Call} />
+          <${TranscriptPanel} />
           <${ContactCard} />
           <${ScriptPanel} />
           <${Work} />
           <${Dial} />
+          <${Voicemail} />
           <${Pool} refresh=${refresh} />
           <${Queues} />
           <${Supervision} />

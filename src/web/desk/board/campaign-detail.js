@@ -33,6 +33,7 @@ export function CampaignDetail({ campaign: c, tick }) {
         <dt>AMD</dt><dd>${c.settings.amd.enabled ? c.settings.amd.profile ?? 'on' : 'off'}</dd>
         <dt>Abandon cap</dt><dd>${(100 * c.settings.abandonCap).toFixed(1)}%</dd>
         <dt>Recorded</dt><dd>${c.settings.record ? 'yes' : 'no'}</dd>
+        <dt>Transcription</dt><dd data-setting="transcription">${c.settings.transcription ?? 'as the queue'}</dd>
       </dl></div>
     </div>
     <h3>Latest attempts</h3>

@@ -1,7 +1,8 @@
 // @ts-check
 // Creating or editing a campaign: every setting of the API, the contactable
 // hours per weekday (ranges like 09:00-12:00, 13:00-17:00 in the contact's
-// own time), an optional schedule. The API checks; its problems are shown
+// own time), an optional schedule, transcripts of the calls (post-call ones
+// are made from the recordings). The API checks; its problems are shown
 // beside the fields they name.
 import { html, useState } from '../lib/ui.js';
 import { api } from '../lib/api.js';
@@ -21,7 +22,7 @@ const BLANK = {
 function body(s) {
   /** @type {Record<string, unknown>} */
   const out = { ...s };
-  for (const k of ['description', 'dncList', 'queue', 'flow', 'callerId', 'trunk', 'machineMessage', 'safeHarborMessage']) if (!out[k]) delete out[k];
+  for (const k of ['description', 'dncList', 'queue', 'flow', 'callerId', 'trunk', 'machineMessage', 'safeHarborMessage', 'transcription']) if (!out[k]) delete out[k];
   if (s.mode === 'agentless') delete out.queue;
   else delete out.flow;
   if (!s.schedule?.start) delete out.schedule;
@@ -98,6 +99,9 @@ export function CampaignForm({ editing, lists, dncLists, queues, onSaved, onCanc
       <label>On a machine<select name="onMachine" value=${s.onMachine} onChange=${(/** @type {any} */ e) => set({ onMachine: e.target.value })}><option value="hangup">hang up, try again later</option><option value="message">leave a message</option></select></label>
       ${s.onMachine === 'message' ? text('machineMessage', 'Message file') : null}
       <label class="check"><input type="checkbox" name="record" checked=${s.record} onChange=${(/** @type {any} */ e) => set({ record: e.target.checked })} /> Record the calls</label>
+      <label>Transcription<select name="transcription" id="form-transcription" value=${s.transcription ?? ''} onChange=${(/** @type {any} */ e) => set({ transcription: e.target.value || undefined })}>
+        <option value="">as the queue</option><option value="off">off</option><option value="post-call">post-call: from the recordings</option><option value="live">live: as the call goes</option>
+      </select>${s.transcription === 'post-call' && !s.record ? html`<small class="hint" id="transcription-hint">needs the calls recorded</small>` : null}${err('transcription')}</label>
       ${s.mode === 'predictive' || s.mode === 'agentless' ? num('lines', s.mode === 'agentless' ? 'Simultaneous calls' : 'Lines per agent at most', 1, 500) : null}
       ${s.mode === 'predictive' ? html`<label>Abandon cap (%)<input name="abandonCap" type="number" min="0" max="50" step="0.1" value=${(100 * s.abandonCap).toFixed(1)} onInput=${(/** @type {any} */ e) => set({ abandonCap: Number(e.target.value) / 100 })} />${err('abandonCap')}</label>${text('safeHarborMessage', 'Safe-harbor message file')}` : null}
       ${s.mode === 'preview' ? html`${num('previewSeconds', 'Dial by itself after (seconds)', 5, 600)} ${num('maxSkips', 'Skips per agent', 0, 1000)}` : null}

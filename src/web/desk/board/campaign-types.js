@@ -10,7 +10,7 @@
  *   mode: 'progressive' | 'preview' | 'agentless' | 'predictive'; queue?: string; flow?: string; callerId?: string; trunk?: string;
  *   order: 'list' | 'random'; maxAttempts: number; retryMinutes: number; ringSeconds: number;
  *   hours: Partial<Record<Weekday, string[]>>; timeZone: string; amd: { enabled: boolean; profile?: string };
- *   onMachine: 'hangup' | 'message'; machineMessage?: string; record: boolean; schedule?: Schedule;
+ *   onMachine: 'hangup' | 'message'; machineMessage?: string; record: boolean; transcription?: 'off' | 'post-call' | 'live'; schedule?: Schedule;
  *   lines: number; abandonCap: number; safeHarborMessage?: string; previewSeconds: number; maxSkips: number;
  *   dispositions?: { required?: boolean; codes: { code: string; label: string; outcome: 'done' | 'retry' | 'do-not-call' }[] };
  * }} Settings

@@ -15,6 +15,8 @@ import { Store } from './ui.js';
  * @typedef {{ id: string; name?: string; extension?: string; breakReasons?: string[]; supervises?: string[] }} Agent
  * @typedef {{ status: string; presence: string; reason?: string; activity?: string; callId?: string; countdownMs?: number; wrapHeld?: boolean; callsAnswered: number }} AgentView
  * @typedef {{ callId: string; caller?: string; queueId: string; waitedMs: number }} PoolEntry
+ * @typedef {{ speaker: 'customer' | 'agent'; text: string; start: number; end: number; seq: number }} TranscriptLine
+ * @typedef {{ callId: string; finals: TranscriptLine[]; partials: Partial<Record<'customer' | 'agent', TranscriptLine>>; stopped?: string }} LiveTranscript
  * @typedef {{ id: string; waiting: number; offered: number; longestWaitMs: number; agents?: { ready: number } }} QueueEntry
  * @typedef {{
  *   agent?: Agent; signInError: string; phone: string; view?: AgentView; pool: PoolEntry[]; queues: QueueEntry[];
@@ -22,6 +24,7 @@ import { Store } from './ui.js';
  *   lastNotice?: { what: string; title: string; body: string; at: number };
  *   supervised: SupervisedCall[]; supervisionError: string;
  *   workCallId?: string; workChanged?: number; wrapUpError?: string;
+ *   transcript?: LiveTranscript;
  * }} DeskState
  */
 

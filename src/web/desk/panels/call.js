@@ -40,6 +40,7 @@ const LABELS = {
   'monitor-started': 'supervisor joined',
   'monitor-mode': 'supervisor mode',
   'monitor-ended': 'supervisor left',
+  'transcript-stopped': 'live transcript stopped',
   ended: 'ended',
 };
 

@@ -2,12 +2,14 @@
 // The caller's contact card beside the call: name and company, properties
 // (from the imports; the agent edits them, saved on change), their earlier
 // calls with who took them, the disposition, notes and recordings, and the
-// call's data (what the IVR collected). "Call back" dials the caller from the
+// call's data (what the IVR collected). Each earlier call's transcript opens
+// under it (panels/past-transcript.js). "Call back" dials the caller from the
 // softphone once the call is over (an agent with mayCallExternal).
 import { html, useEffect, useState } from '../lib/ui.js';
 import { api, session } from '../lib/api.js';
 import { store } from '../lib/state.js';
 import { dial } from '../lib/phone.js';
+import { HistoryTranscript } from './past-transcript.js';
 
 /**
  * @typedef {{ id: string; arrivedAt: number; agentId: string | null; outcome: string | null; disposition: string | null; notes: string | null; recordings: string[] }} Past
@@ -73,9 +75,10 @@ export function ContactCard() {
     ${tab === 'history'
       ? html`<ol id="contact-history">
           ${(card?.history ?? []).map(
-            (h) => html`<li data-call=${h.id}>
+            (h) => html`<li key=${h.id} data-call=${h.id}>
               ${new Date(h.arrivedAt).toLocaleString()} · ${h.agentId ?? 'no agent'} · ${h.disposition ?? h.outcome ?? ''}${h.notes ? html`<br /><small>${h.notes}</small>` : null}
               ${h.recordings.map((r) => html` <a href=${`/api/recordings/${encodeURIComponent(r)}?token=${encodeURIComponent(session.token)}`} target="_blank">recording</a>`)}
+              <${HistoryTranscript} callId=${h.id} />
             </li>`,
           )}
         </ol>`
