@@ -80,7 +80,8 @@ t.test('IVR on the real stack', { skip: !found.ok ? found.missing : !existsSync(
     t.equal(d.disposition, 'voicemail');
     const rec = d.timeline.find((e) => e.type === 'voicemail-recorded');
     t.ok(rec, 'a message was recorded');
-    const file = path.join(stack.dir, 'fs', 'recordings', String(rec?.data?.file));
+    // In the recordings directory the daemon serves (daemon.recordingsDir), where FreeSWITCH writes it.
+    const file = path.join(stack.daemon.recordingsDir, String(rec?.data?.file));
     t.ok(existsSync(file) && statSync(file).size > 8_000, `the recording exists with audio (${file})`);
   });
 });

@@ -58,6 +58,11 @@ export class RtpPeer {
   private dtmfQueue: string[] = [];
   private dtmfState?: { digit: string; packets: number };
   sending = true;
+  /** Sends silence instead of its tone (a party that listens). */
+  quiet = false;
+  /** Speech queued by say(), sent before anything else, 160 samples a packet. */
+  private speech: Int16Array[] = [];
+  private speechPos = 0;
 
   private constructor(
     private readonly sock: dgram.Socket,
@@ -79,6 +84,19 @@ export class RtpPeer {
     await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
     rmSync(sdpHintPath(sock.address().port), { force: true });
     return new RtpPeer(sock, sock.address().port, freqHz, amplitude);
+  }
+
+  /** Speaks: 8 kHz linear samples, sent in place of the tone or silence; resolves when the last packet has gone. */
+  say(samples: Int16Array): Promise<void> {
+    this.speech.push(samples);
+    return new Promise((resolve) => {
+      const check = setInterval(() => {
+        if (!this.speech.includes(samples)) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 20);
+    });
   }
 
   /** Queues RFC 2833 digits (payload type 101), sent as 100 ms events. */
@@ -110,9 +128,15 @@ export class RtpPeer {
     } else {
       header[1] = 0;
       payload = Buffer.alloc(160);
+      const speech = this.speech[0];
       for (let i = 0; i < 160; i++) {
-        payload[i] = linearToMulaw(this.amplitude * Math.sin(this.phase));
+        if (speech) payload[i] = linearToMulaw(speech[this.speechPos++] ?? 0);
+        else payload[i] = linearToMulaw(this.quiet ? 0 : this.amplitude * Math.sin(this.phase));
         this.phase += (2 * Math.PI * this.freqHz) / 8000;
+      }
+      if (speech && this.speechPos >= speech.length) {
+        this.speech.shift();
+        this.speechPos = 0;
       }
       header.writeUInt16BE(this.seq++ & 0xffff, 2);
       header.writeUInt32BE(this.ts >>> 0, 4);

@@ -5,6 +5,7 @@
  * agents), an agent's own queue, an IVR flow, a voicemail box, an external
  * number, or a message and hang-up. Overflows and transfers come back here.
  */
+import path from 'node:path';
 import type { TranscriptionModeValue } from '../../config/transcription-schema.js';
 import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
@@ -206,9 +207,10 @@ async function voicemail(ctx: CentreContext, call: CallState, boxId: string): Pr
   await play(ctx, call, box.greeting ?? 'voicemail-greeting.wav');
   await play(ctx, call, RECORD_TONE);
   if (call.ended) return;
-  // FreeSWITCH's record does not create directories: one flat directory, the box in the name.
+  // FreeSWITCH's record does not create directories: one flat directory, the box in the name. The recordings
+  // directory as both see it (daemon.recordingsDir), so the daemon finds the message to transcribe and mail.
   const name = `voicemail-${boxId}-${call.id}.wav`;
-  const file = `\${recordings_dir}/${name}`;
+  const file = path.join(ctx.d.recordingsDir, name);
   const started = ctx.now();
   ctx.timeline(call, 'voicemail-recording', { box: boxId });
   call.inVoicemail = true;

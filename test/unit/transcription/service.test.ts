@@ -234,3 +234,26 @@ t.test('voicemail whose transcription fails for good still goes out, saying so',
   await until(async () => (await s.store.message('vm-c6'))?.email_status === 'sent');
   t.equal((await s.store.message('vm-c6'))?.transcript_status, 'failed');
 });
+
+t.test('a transcription server that is down: retried, shown in /healthz and /metrics, and done once it is back', async (t) => {
+  const { OpenAiServerEngine } = await import('../../../src/stt/openai-server.js');
+  const working = new LevelEngine();
+  // Nothing listens on port 1: connections are refused, as with a server that is down.
+  let target: SttEngine = new OpenAiServerEngine({ url: 'http://127.0.0.1:1' });
+  const engine: SttEngine = { name: 'switch', transcribe: (a, o) => target.transcribe(a, o) };
+  const s = await setup({ engine });
+  t.teardown(s.stop);
+  writeFileSync(path.join(s.dir, 'c7-1.wav'), stereoWav(1));
+  addRecording(s.calls, 'c7-1', 'c7', 'c7-1.wav');
+  await s.calls.flush();
+  s.tr.recordingDone({ id: 'c7-1', callId: 'c7', mode: 'post-call' });
+  await until(() => (s.tr.jobs.get('tr-c7-1')?.attempts ?? 0) >= 1 && s.tr.jobs.get('tr-c7-1')?.status === 'pending');
+  const h = s.tr.health().find((x) => x.name === 'jobs:transcribe-recording')!;
+  t.equal(h.up, false, 'degraded while it retries');
+  t.match(h.detail, /1 pending \(1 retrying\).*last failure: .*127\.0\.0\.1:1/);
+  t.match(await s.metrics.registry.getSingleMetricAsString('cc_jobs_retrying'), /kind="transcribe-recording"} 1/);
+  t.match(await s.metrics.registry.getSingleMetricAsString('cc_jobs'), /kind="transcribe-recording",status="pending"} 1/, 'the backlog in /metrics');
+  target = working;
+  await until(async () => (await s.tr.transcriptOf('c7')).transcripts.length === 1);
+  t.equal(s.tr.health().find((x) => x.name === 'jobs:transcribe-recording')!.up, true, 'healthy again once the work is done');
+});
