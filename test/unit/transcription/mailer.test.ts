@@ -112,18 +112,14 @@ t.test('a 451 refusal is retryable, a 550 is not, and the next send goes through
   const s = await sink(t);
   const m = mailer(t, config(s.port));
   const mail = composeVoicemail(voicemail(), FROM);
-  s.refuse(1, 451);
-  const soft = await failure(m.send(mail));
-  t.equal(soft.responseCode, 451);
-  t.equal(soft.retryable, true);
-  await m.send(mail);
-  t.equal(s.messages.length, 1, 'taken after the 451');
-  s.refuse(1, 550);
-  const hard = await failure(m.send(mail));
-  t.equal(hard.responseCode, 550);
-  t.equal(hard.retryable, false);
-  await m.send(mail);
-  t.equal(s.messages.length, 2, 'taken after the 550');
+  for (const [n, code, retryable] of [[1, 451, true], [2, 550, false]] as const) {
+    s.refuse(1, code);
+    const e = await failure(m.send(mail));
+    t.equal(e.responseCode, code);
+    t.equal(e.retryable, retryable, `${code}: retryable ${retryable}`);
+    await m.send(mail);
+    t.equal(s.messages.length, n, `taken after the ${code}`);
+  }
 });
 
 t.test('nothing listening is a retryable error', async (t) => {

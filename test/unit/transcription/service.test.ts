@@ -116,6 +116,14 @@ function addRecording(calls: CallStore, id: string, callId: string, file: string
   calls.recordingStarted(row);
 }
 
+/** A finished two-channel recording of `seconds` for call `callId`, handed to transcription in `mode`. */
+async function finished(s: Awaited<ReturnType<typeof setup>>, callId: string, seconds: number, mode: 'post-call' | 'live' | 'off' = 'post-call', wav = stereoWav(seconds)): Promise<void> {
+  writeFileSync(path.join(s.dir, `${callId}-1.wav`), wav);
+  addRecording(s.calls, `${callId}-1`, callId, `${callId}-1.wav`);
+  await s.calls.flush();
+  s.tr.recordingDone({ id: `${callId}-1`, callId, mode });
+}
+
 async function until(what: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await what())) {
@@ -128,10 +136,7 @@ t.test('a finished recording becomes a transcript of two speakers, found by its 
   const engine = new LevelEngine();
   const s = await setup({ engine });
   t.teardown(s.stop);
-  writeFileSync(path.join(s.dir, 'c1-1.wav'), stereoWav(3));
-  addRecording(s.calls, 'c1-1', 'c1', 'c1-1.wav');
-  await s.calls.flush();
-  s.tr.recordingDone({ id: 'c1-1', callId: 'c1', mode: 'post-call' });
+  await finished(s, 'c1', 3);
   t.equal((await s.tr.transcriptOf('c1')).pending, true, 'pending while queued');
   await until(async () => (await s.tr.transcriptOf('c1')).transcripts.length > 0);
   const view = await s.tr.transcriptOf('c1');
@@ -154,14 +159,9 @@ t.test('an engine that is down is retried with back-off; a corrupt recording is 
   engine.down = 1;
   const s = await setup({ engine });
   t.teardown(s.stop);
-  writeFileSync(path.join(s.dir, 'c2-1.wav'), stereoWav(1));
-  addRecording(s.calls, 'c2-1', 'c2', 'c2-1.wav');
-  writeFileSync(path.join(s.dir, 'c3-1.wav'), Buffer.concat([Buffer.from('RIFF....WAVEjunk'), Buffer.alloc(4000, 7)]));
-  addRecording(s.calls, 'c3-1', 'c3', 'c3-1.wav');
-  await s.calls.flush();
   const t0 = Date.now();
-  s.tr.recordingDone({ id: 'c2-1', callId: 'c2', mode: 'post-call' });
-  s.tr.recordingDone({ id: 'c3-1', callId: 'c3', mode: 'post-call' });
+  await finished(s, 'c2', 1);
+  await finished(s, 'c3', 1, 'post-call', Buffer.concat([Buffer.from('RIFF....WAVEjunk'), Buffer.alloc(4000, 7)]));
   await until(() => s.tr.jobs.get('tr-c2-1')?.status === 'done' && s.tr.jobs.get('tr-c3-1')?.status === 'failed');
   t.ok(Date.now() - t0 >= 3000 + 1000, 'the retry waited its back-off (3 s to start, then 1 s)');
   t.equal(s.tr.jobs.get('tr-c2-1')?.attempts, 2, 'done on the second try');
@@ -183,10 +183,7 @@ t.test('work queued when the process stops is done by the next one', async (t) =
   const hang = new LevelEngine();
   hang.transcribe = () => new Promise<Transcript>(() => undefined);
   const first = await setup({ engine: hang, dbFile, dir });
-  writeFileSync(path.join(dir, 'c4-1.wav'), stereoWav(1));
-  addRecording(first.calls, 'c4-1', 'c4', 'c4-1.wav');
-  await first.calls.flush();
-  first.tr.recordingDone({ id: 'c4-1', callId: 'c4', mode: 'live' });
+  await finished(first, 'c4', 1, 'live');
   await until(async () => (await first.store.job('tr-c4-1')) !== undefined);
   // The process "dies" with the job queued (its stop would wait for the hung engine).
   first.calls.stop();
@@ -243,10 +240,7 @@ t.test('a transcription server that is down: retried, shown in /healthz and /met
   const engine: SttEngine = { name: 'switch', transcribe: (a, o) => target.transcribe(a, o) };
   const s = await setup({ engine });
   t.teardown(s.stop);
-  writeFileSync(path.join(s.dir, 'c7-1.wav'), stereoWav(1));
-  addRecording(s.calls, 'c7-1', 'c7', 'c7-1.wav');
-  await s.calls.flush();
-  s.tr.recordingDone({ id: 'c7-1', callId: 'c7', mode: 'post-call' });
+  await finished(s, 'c7', 1);
   await until(() => (s.tr.jobs.get('tr-c7-1')?.attempts ?? 0) >= 1 && s.tr.jobs.get('tr-c7-1')?.status === 'pending');
   const h = s.tr.health().find((x) => x.name === 'jobs:transcribe-recording')!;
   t.equal(h.up, false, 'degraded while it retries');
