@@ -13,6 +13,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# The embedded speech-to-text engine and its English model (transcription.engine: pocketsphinx).
+RUN apt-get update && apt-get install -y --no-install-recommends pocketsphinx pocketsphinx-en-us \
+    && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production PBX_CONFIG_DIR=/etc/pbx PBX_DATA_DIR=/var/lib/pbx
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist

@@ -8,7 +8,7 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor } from '../test/stack/harness.js';
+import { findStack, peerDir, PORTS, registerAgent, runSipp, SIPP_DIR, startSipp, startStack, waitFor, type Stack } from '../test/stack/harness.js';
 import { readSippTrace } from '../test/support/sipp-trace.js';
 import { percentile, printTable } from './stats.js';
 
@@ -19,14 +19,25 @@ interface CallDetail {
   timeline: { at: number; type: string; data: Record<string, unknown> | null }[];
 }
 
-export async function benchInbound(opts = { calls: 150, agents: 10, cps: 5, talkMs: 1000 }): Promise<Record<string, number> | undefined> {
+export interface InboundOptions {
+  calls: number;
+  agents: number;
+  cps: number;
+  talkMs: number;
+  /** More configuration files for the stack (e.g. transcription settings). */
+  files?: Record<string, string>;
+  /** Work started once the agents are registered and before the first caller; what it returns is called after the last call, and its line is printed. */
+  during?: (stack: Stack) => Promise<() => Promise<string>>;
+}
+
+export async function benchInbound(opts: InboundOptions = { calls: 150, agents: 10, cps: 5, talkMs: 1000 }): Promise<Record<string, number> | undefined> {
   const found = findStack();
   if (!found.ok) {
     console.log(`\nInbound call latency: ${found.missing}`);
     return undefined;
   }
   console.log(`\nInbound call latency: starting FreeSWITCH, drachtio-server and the daemon; ${opts.calls} calls at ${opts.cps}/s to ${opts.agents} agents...`);
-  const stack = await startStack(found.bins, { agents: opts.agents, logLevel: 'warn' });
+  const stack = await startStack(found.bins, { agents: opts.agents, logLevel: 'warn', ...(opts.files ? { files: opts.files } : {}) });
   const agentDir = peerDir(stack, 'agent', 880, 1);
   const callerDir = peerDir(stack, 'caller', 440, 1);
   const phone = await startSipp(found.bins, ['-sf', path.join(SIPP_DIR, 'agent-answer.xml'), '-i', '127.0.0.1', '-p', '16000', '-mp', '16200', '-d', '100', '-trace_msg'], agentDir);
@@ -35,6 +46,7 @@ export async function benchInbound(opts = { calls: 150, agents: 10, cps: 5, talk
       const r = await registerAgent(stack, a, 16000);
       if (r.code !== 0) throw new Error(`agent ${a.user} could not register: ${r.stdout.slice(-400)}`);
     }
+    const after = await opts.during?.(stack);
     const caller = await runSipp(
       found.bins,
       [`127.0.0.1:${PORTS.drachtioSip}`, '-sf', path.join(SIPP_DIR, 'caller.xml'), '-s', '+15550100', '-i', '127.0.0.1', '-p', '16100', '-mp', '16400', '-m', String(opts.calls), '-r', String(opts.cps), '-l', '50', '-d', String(opts.talkMs), '-trace_msg', '-timeout', '300s'],
@@ -84,6 +96,7 @@ export async function benchInbound(opts = { calls: 150, agents: 10, cps: 5, talk
       const o = d.timeline.find((e) => e.type === 'offered')?.at;
       if (q !== undefined && o !== undefined) offerInternal.push(o - q);
     }
+    if (after) console.log(await after());
     const answered = details.filter((d) => d.disposition === 'answered').length;
     const failedCalls = /Failed call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(caller.stdout)?.[1];
     const row = (name: string, xs: number[]) => [name, xs.length, percentile(xs, 50).toFixed(2), percentile(xs, 99).toFixed(2), Math.max(...xs).toFixed(2)];

@@ -51,6 +51,7 @@ export interface Daemon {
   centre: ContactCentre;
   outbound: OutboundDialer;
   campaigns: CampaignRunner;
+  transcription: Transcription;
   httpAddress: string;
   recordingsDir: string;
   reload(): Promise<{ ok: boolean; errors: ConfigError[] }>;
@@ -371,6 +372,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
     centre,
     outbound,
     campaigns,
+    transcription,
     httpAddress,
     reload: () => reloader.reload('api'),
     async stop() {

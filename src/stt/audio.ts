@@ -55,18 +55,41 @@ function resampleInto(x: Int16Array, from: number, to: number, out: Int16Array, 
   const ratio = to / from;
   const fc = Math.min(1, ratio) * 0.95; // cut-off, as a fraction of the input's Nyquist frequency
   const half = Math.ceil(16 / fc); // taps either side, in input samples
+  const kernel = (d: number) => {
+    const arg = Math.PI * fc * d;
+    const sinc = d === 0 ? 1 : Math.sin(arg) / arg;
+    const win = 0.5 + 0.5 * Math.cos((Math.PI * d) / (half + 1));
+    return fc * sinc * win;
+  };
+  // Output sample i sits at input position i * from / to: its fraction repeats every to / gcd(from, to) samples,
+  // so for the usual rates (8 kHz to 16 kHz: 2 phases) the taps are computed once per phase, not per sample.
+  const g = gcd(from, to);
+  const period = to / g;
+  const step = from / g;
+  const taps = 2 * half;
+  const table = period <= 4096 ? new Float64Array(period * taps) : undefined;
+  if (table) {
+    for (let p = 0; p < period; p++) {
+      const frac = ((p * step) % period) / period;
+      for (let j = 0; j < taps; j++) table[p * taps + j] = kernel(frac + half - 1 - j);
+    }
+  }
   for (let i = i0; i < i1; i++) {
+    const c = table ? Math.floor((i * step) / period) : Math.floor(i / ratio);
     const t = i / ratio;
-    const c = Math.floor(t);
+    const base = table ? (i % period) * taps : 0;
     let acc = 0;
-    for (let k = c - half + 1; k <= c + half; k++) {
+    for (let j = 0, k = c - half + 1; j < taps; j++, k++) {
       if (k < 0 || k >= x.length) continue;
-      const d = t - k;
-      const arg = Math.PI * fc * d;
-      const sinc = d === 0 ? 1 : Math.sin(arg) / arg;
-      const win = 0.5 + 0.5 * Math.cos((Math.PI * d) / (half + 1));
-      acc += x[k]! * fc * sinc * win;
+      acc += x[k]! * (table ? table[base + j]! : kernel(t - k));
     }
     out[i] = Math.max(-32768, Math.min(32767, Math.round(acc)));
   }
+}
+
+function gcd(a: number, b: number): number {
+  a = Math.round(Math.abs(a));
+  b = Math.round(Math.abs(b));
+  while (b) [a, b] = [b, a % b];
+  return a || 1;
 }

@@ -5,7 +5,7 @@ import { OpenAiServerEngine } from '../../stt/openai-server.js';
 import { PocketSphinxEngine, pocketSphinxMissing } from '../../stt/pocketsphinx.js';
 
 /** The decoder runs below the call path's processes (FreeSWITCH, drachtio, the daemon). */
-const NICE = 10;
+const NICE = 19;
 
 export function makeEngine(c: TranscriptionConfig): SttEngine {
   if (c.engine === 'server') {
