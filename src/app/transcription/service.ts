@@ -12,7 +12,7 @@
  *   voicemail left ──> message row ──> transcribe-voicemail ──> email-voicemail
  *                                  └─(no engine / off)───────────┘
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
@@ -74,8 +74,12 @@ export class Transcription implements TranscriptionHooks {
     this.defineKinds();
   }
 
-  start(): Promise<void> {
-    return this.jobs.start();
+  /** Picks up the work the last process left; its live taps' files are removed (a new process has no live session). */
+  async start(): Promise<void> {
+    const stale = (await readdir(this.d.recordingsDir).catch(() => [])).filter((f) => /^live-.*\.raw$/.test(f));
+    await Promise.all(stale.map((f) => unlink(path.join(this.d.recordingsDir, f)).catch(() => undefined)));
+    if (stale.length) this.d.log.info({ files: stale.length }, 'live transcription files of the last run removed');
+    await this.jobs.start();
   }
 
   /** The configuration changed: the engine and the mailer are made again when used, the policies now. */
