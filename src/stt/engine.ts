@@ -54,6 +54,8 @@ export interface StreamOptions extends TranscribeOptions {
   onFinal?: (segment: Transcript) => void;
   /** Errors of utterances transcribed while the stream runs (the stream carries on); `end()` rejects with the first. */
   onError?: (e: SttError) => void;
+  /** Engines that transcribe by utterance: also transcribe an utterance under way this often, for onPartial (stream.ts). */
+  partialEveryMs?: number;
 }
 
 export interface SttStream {

@@ -60,8 +60,12 @@ export interface PocketSphinxOptions {
   onUsage?: (u: { cpuSeconds: number; wallSeconds: number; audioSeconds: number; passes: number }) => void;
   /** Utterance cutting for stream(). */
   utterance?: UtteranceOptions;
-  /** Run the decoder at this niceness (1-19, through `nice`), below the call path's processes; unset: as the daemon. */
-  nice?: number;
+  /**
+   * Run the decoder below the call path's processes: `idle` under the kernel's idle scheduling class
+   * (SCHED_IDLE through `chrt -i 0`: it gets a core only when nothing else wants it), falling back to
+   * `nice -n 19` where chrt is missing; unset: as the daemon.
+   */
+  priority?: 'idle';
 }
 
 export interface PocketSphinxModel {
@@ -248,7 +252,7 @@ export class PocketSphinxEngine implements SttEngine {
 
   private run(bin: string, args: string[], deadline: number, signal: AbortSignal | undefined): Promise<RunResult> {
     const measure = this.opts.measureCpu ?? false;
-    const niced = this.opts.nice && findBinary('nice') ? ['nice', '-n', String(this.opts.nice), bin] : [bin];
+    const niced = this.opts.priority !== 'idle' ? [bin] : findBinary('chrt') ? ['chrt', '-i', '0', bin] : findBinary('nice') ? ['nice', '-n', '19', bin] : [bin];
     const [cmd, argv] = measure ? ['bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'pocketsphinx', ...niced, ...args]] : [niced[0]!, [...niced.slice(1), ...args]];
     return new Promise<RunResult>((resolve, reject) => {
       const child = spawn(cmd as string, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -22,6 +22,11 @@ export interface UtteranceOptions {
   maxUtteranceSec?: number;
   /** Speech is this far above the noise floor (default 12 dB). */
   thresholdDb?: number;
+  /**
+   * While an utterance goes on, transcribe what it holds so far every this many ms (one at a
+   * time) and give it to onPartial, so a live reader sees words before the pause; unset: none.
+   */
+  partialEveryMs?: number;
 }
 
 interface BatchEngine {
@@ -38,6 +43,9 @@ export function utteranceStream(engine: BatchEngine, opts: StreamOptions & Utter
   const pad = Math.round(((opts.padMs ?? 200) * rate) / 1000);
   const maxSamples = Math.round((opts.maxUtteranceSec ?? 30) * rate);
   const threshold = opts.thresholdDb ?? 12;
+  const partialEvery = opts.partialEveryMs ? Math.round((opts.partialEveryMs * rate) / 1000) : 0;
+  let partialFrom = -1; // stream position of the last partial (or the utterance's first speech)
+  let partialBusy = false;
 
   let chunks: Int16Array[] = []; // samples since the last cut
   let pendingLen = 0;
@@ -103,6 +111,26 @@ export function utteranceStream(engine: BatchEngine, opts: StreamOptions & Utter
     });
   };
 
+  /** The utterance under way so far, transcribed beside the finals; kept only if it is still under way when done. */
+  const partial = (): void => {
+    partialBusy = true;
+    const piece = new Int16Array(pendingLen);
+    let o = 0;
+    for (const c of chunks) {
+      piece.set(c, o);
+      o += c.length;
+    }
+    const from = cutAt;
+    void engine
+      .transcribe({ samples: piece, rate }, { ...(opts.language ? { language: opts.language } : {}) })
+      .then((t) => {
+        if (cutAt !== from || ended || t.text.trim() === '') return;
+        opts.onPartial?.({ text: [total.text, t.text].filter((x) => x.trim() !== '').join(' '), words: [...total.words], segments: [...total.segments] });
+      })
+      .catch(() => undefined) // a partial that fails is only a partial: the final reports errors
+      .finally(() => (partialBusy = false));
+  };
+
   const onFrame = (f: Int16Array, endPos: number): void => {
     let s = 0;
     for (let i = 0; i < f.length; i++) s += f[i]! * f[i]!;
@@ -110,8 +138,13 @@ export function utteranceStream(engine: BatchEngine, opts: StreamOptions & Utter
     floor = e < floor ? e : floor + 0.05;
     const speech = e > floor + threshold && e > ABS_FLOOR_DB;
     if (speech) {
+      if (lastSpeechEnd < 0) partialFrom = endPos;
       lastSpeechEnd = endPos;
       quietFrames = 0;
+      if (partialEvery && !partialBusy && endPos - partialFrom >= partialEvery) {
+        partialFrom = endPos;
+        partial();
+      }
     } else if (lastSpeechEnd > 0) {
       quietFrames++;
       if (quietFrames >= silenceFrames) cut(lastSpeechEnd + pad);

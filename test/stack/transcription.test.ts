@@ -34,7 +34,8 @@ const skip = !found.ok ? found.missing : (pocketSphinxMissing() && `transcriptio
 const MEASURED_WER = 0.82;
 const CUSTOMER_SAYS = 'I would like to book an appointment for Friday afternoon';
 const AGENT_SAYS = 'How long will the refund take to reach my bank';
-const CALLER_LEAVES = 'I forgot my password and cannot log in';
+// Two sentences: the longer the message, the steadier its error rate.
+const CALLER_LEAVES = 'I forgot my password and cannot log in. I would like to book an appointment for Friday afternoon';
 
 interface Turn {
   speaker: string;
@@ -175,8 +176,15 @@ t.test('transcription on the real stack', { skip, timeout: 400_000 }, async (t) 
       return latest && (await api(stack, 'GET', `/api/calls/${latest.id}/live`)).status === 200 ? latest.id : undefined;
     }, 20_000);
     await sleep(1000);
-    await customer.say(speak(CUSTOMER_SAYS));
+    const startedAt = Date.now();
+    const saying = customer.say(speak(CUSTOMER_SAYS));
+    // Words of the utterance under way show before the customer pauses (a partial), then its final.
+    await page.waitForSelector('section#transcript li.partial[data-speaker=customer]', { timeout: 30_000 });
+    const partialAt = Date.now();
+    await saying;
     const spokenAt = Date.now();
+    t.comment(`a partial of the customer's words on the desk ${partialAt - startedAt} ms after they began speaking (${spokenAt - startedAt} ms of speech)`);
+    t.ok(partialAt < spokenAt + 1500, 'a partial segment while the customer is still speaking (or right after)');
     await page.waitForSelector('section#transcript li.final[data-speaker=customer]', { timeout: 30_000 });
     const latency = Date.now() - spokenAt;
     t.comment(`the customer's sentence reached the desk ${latency} ms after its last word was sent`);

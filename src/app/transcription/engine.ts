@@ -4,14 +4,13 @@ import type { SttEngine } from '../../stt/engine.js';
 import { OpenAiServerEngine } from '../../stt/openai-server.js';
 import { PocketSphinxEngine, pocketSphinxMissing } from '../../stt/pocketsphinx.js';
 
-/** The decoder runs below the call path's processes (FreeSWITCH, drachtio, the daemon). */
-const NICE = 19;
 
 export function makeEngine(c: TranscriptionConfig): SttEngine {
   if (c.engine === 'server') {
     return new OpenAiServerEngine({ url: c.url ?? '', ...(c.model ? { model: c.model } : {}), ...(c.apiKey ? { apiKey: c.apiKey } : {}), language: c.language });
   }
-  return new PocketSphinxEngine({ nice: NICE, ...(c.model ? { modelDir: c.model } : {}) });
+  // The decoder runs below the call path's processes (FreeSWITCH, drachtio, the daemon): only on idle CPU.
+  return new PocketSphinxEngine({ priority: 'idle', ...(c.model ? { modelDir: c.model } : {}) });
 }
 
 /** Why the configured engine cannot run here, if it cannot (a missing binary or model); servers are found out by trying. */

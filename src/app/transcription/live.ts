@@ -23,6 +23,8 @@ import type { LiveEvent } from '../calls/state.js';
 
 const RATE = 8000;
 const POLL_MS = 100;
+/** An utterance still going is transcribed this often, so its words show before the speaker pauses. */
+const PARTIAL_MS = 1500;
 /** FreeSWITCH's recording variables: two channels, 8 kHz, nothing held back in buffers. */
 const VARS = '{RECORD_STEREO=true,record_sample_rate=8000,enable_file_write_buffering=false,RECORD_PRE_BUFFER_FRAMES=1}';
 
@@ -69,6 +71,8 @@ export class LiveTranscriber {
         stream.call(this.o.engine, {
           rate: RATE,
           language: this.o.language,
+          partialEveryMs: PARTIAL_MS,
+          onPartial: (t) => this.partial(side, t),
           onFinal: (t) => this.final(side, t),
           onError: (e) => this.error(e),
         }),
@@ -145,9 +149,21 @@ export class LiveTranscriber {
     this.streams.get('agent')?.write(right);
   }
 
+  /** The words of each side's finals so far: a partial's text after them is the utterance under way. */
+  private readonly finals: Record<Side, string> = { customer: '', agent: '' };
+
+  private partial(side: Side, t: Transcript): void {
+    const done = this.finals[side];
+    const text = (t.text.startsWith(done) ? t.text.slice(done.length) : t.text).trim();
+    if (!text) return;
+    const start = this.samples / RATE;
+    this.o.emit({ kind: 'call', callId: this.o.callId, agentId: this.o.agentId, at: this.o.now(), type: 'transcript', data: { speaker: side, final: false, text, start, end: start, seq: ++this.seq } });
+  }
+
   private final(side: Side, t: Transcript): void {
     const text = t.text.trim();
     if (!text) return;
+    this.finals[side] = [this.finals[side], t.text].filter((x) => x.trim() !== '').join(' ');
     const start = t.segments[0]?.start ?? t.words[0]?.start ?? 0;
     const end = t.segments.at(-1)?.end ?? t.words.at(-1)?.end ?? start;
     this.o.metrics?.liveSegments.inc({ speaker: side });

@@ -133,3 +133,28 @@ t.test('resample: a tone keeps its frequency and level; pcm16Wav round-trips', a
   t.equal(w.sampleRate, 8000);
   t.same(Array.from(w.samples.slice(0, 50)), Array.from(x.slice(0, 50)));
 });
+
+t.test('partials: a long utterance is transcribed as it goes, and no partial comes after its final', async (t) => {
+  const eng = fakeEngine();
+  const events: string[] = [];
+  const s = utteranceStream(eng, { rate: RATE, partialEveryMs: 500, onFinal: (f) => events.push(`final ${f.text}`), onPartial: (p) => events.push(`partial ${p.text}`) });
+  // 2.2 s of speech fed in real-time-sized packets, letting each partial transcription finish, then a pause.
+  const speech = burst(2.2);
+  for (let i = 0; i < speech.length; i += 160) {
+    s.write(speech.subarray(i, i + 160));
+    if (i % 1600 === 0) await new Promise((r) => setImmediate(r));
+  }
+  const partialsBefore = events.filter((e) => e.startsWith('partial')).length;
+  t.ok(partialsBefore >= 3, `partials while the utterance goes on (${partialsBefore})`);
+  feed(s, hiss(1));
+  await s.end();
+  const finalAt = events.findIndex((e) => e.startsWith('final'));
+  t.ok(finalAt > 0, 'then the final');
+  t.notOk(events.slice(finalAt + 1).some((e) => e.startsWith('partial') && e !== `partial ${events[finalAt]!.slice(6)}`), 'no stale partial after the final');
+  const plain = fakeEngine();
+  const none: string[] = [];
+  const q = utteranceStream(plain, { rate: RATE, onPartial: (p) => none.push(p.text) });
+  feed(q, concat(burst(2.2), hiss(1)));
+  await q.end();
+  t.equal(none.length, 1, 'without partialEveryMs: only the partial after the final');
+});
