@@ -57,6 +57,7 @@ t.test('transcription on the real stack', { skip, timeout: 400_000 }, async (t) 
   const stack = await startStack2(sink.port);
   t.teardown(() => stack.stop());
   let messageId: string | undefined;
+  let recordedCall: string | undefined;
 
   await t.test('a recorded call: each speaker\'s words on their own channel', async (t) => {
     const p = await connectCall(stack, { port: 16000 }, t);
@@ -95,6 +96,7 @@ t.test('transcription on the real stack', { skip, timeout: 400_000 }, async (t) 
     const hit = found.calls.find((c) => c.id === p.callId);
     t.ok(hit, `GET /api/calls?text=${word} finds the call`);
     t.ok(hit?.matches.some((m) => m.speaker === 'customer'), 'with the customer\'s turn that says it');
+    recordedCall = p.callId;
     const none = (await api(stack, 'GET', '/api/calls?text=xylophone')).json as { calls: unknown[] };
     t.same(none.calls, [], 'a word nobody said finds nothing');
   });
@@ -193,6 +195,15 @@ t.test('transcription on the real stack', { skip, timeout: 400_000 }, async (t) 
     t.ok(wordErrorRate(CUSTOMER_SAYS, shown.replace(/^\s*\d+:\d+\s*Customer\s*/i, '')).rate <= 1, `the desk shows the customer's words: ${shown}`);
     await page.waitForSelector('section#transcript li.final[data-speaker=agent]', { timeout: 30_000 });
     t.pass('the agent\'s own words (the browser\'s microphone) too');
+    if (recordedCall) {
+      // The caller called before (the same number) and agent1 took it in support, which this agent supervises:
+      // the contact card's history opens that call's transcript.
+      await page.click('section#contact button[data-tab=history]');
+      const item = `#contact-history li[data-call="${recordedCall}"]`;
+      await page.click(`${item} button.history-transcript`);
+      await page.waitForSelector(`${item} ol.transcript-turns li[data-speaker=customer]`, { timeout: 10_000 });
+      t.match(await page.textContent(`${item} ol.transcript-turns`), /appointment|would|like/i, 'the earlier call\'s transcript in the contact\'s history');
+    }
     await page.click('#hang-up');
     const view = await waitFor('the live transcript kept', async () => {
       const v = (await api(stack, 'GET', `/api/calls/${callId}/transcript`)).json as unknown as TranscriptView;
@@ -208,6 +219,8 @@ async function startStack2(smtpPort: number) {
   if (!found.ok) throw new Error('no stack');
   return startStack(found.bins, {
     agents: 2,
+    // agent2 takes the live queue's calls and supervises support (its transcripts are theirs to read).
+    agentExtra: { agent2: 'supervises: [support]' },
     queueYaml: `queues:
   support: { members: [agent1], offerTimeoutSec: 10, wrapUpSec: 0, recording: auto, transcription: post-call }
   live: { members: [agent2], offerTimeoutSec: 20, wrapUpSec: 0, transcription: live }
