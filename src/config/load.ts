@@ -15,7 +15,7 @@ import { SourceGuard } from '../core/security/source-guard.js';
 import { TollGuard } from '../core/security/toll-guard.js';
 import { isValidTimeZone } from '../core/ivr/time.js';
 import { tollPolicy } from '../app/policy.js';
-import { validateIvrFlows } from './ivr-schema.js';
+import { validateIvrFlows } from './ivr-check.js';
 import { validateScript, type Script } from '../core/script/script.js';
 import { suggest } from './suggest.js';
 

@@ -5,7 +5,8 @@
  * identically.
  */
 import t from 'tap';
-import { validateIvrFlows, type IvrFlow, type IvrStep } from '../../../src/config/ivr-schema.js';
+import { validateIvrFlows } from '../../../src/config/ivr-check.js';
+import type { IvrFlow, IvrStep } from '../../../src/config/ivr-schema.js';
 import { IvrSession } from '../../../src/core/ivr/session.js';
 import type { IvrAction, IvrInput } from '../../../src/core/ivr/types.js';
 import { pick, rng } from '../../support/random.js';

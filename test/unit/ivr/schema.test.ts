@@ -1,6 +1,7 @@
 import t from 'tap';
 import { parse } from 'yaml';
-import { validateIvrFlows, type IvrFlow, type IvrRefs, type IvrMenuStep, type IvrCollectStep } from '../../../src/config/ivr-schema.js';
+import { validateIvrFlows, type IvrRefs } from '../../../src/config/ivr-check.js';
+import type { IvrFlow, IvrMenuStep, IvrCollectStep } from '../../../src/config/ivr-schema.js';
 import { exampleFlows, exampleYaml, flow, validateIvrSection } from './helpers.js';
 
 const REFS: IvrRefs = { queues: new Set(['support', 'sales']), agents: new Set(['alice', 'bob']), voicemailBoxes: new Set(['general']) };
