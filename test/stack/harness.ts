@@ -354,7 +354,9 @@ export interface ProcessStack {
 export async function startProcessStack(bins: Binaries, opts: StackOptions & { httpPort: number }): Promise<ProcessStack> {
   const { dir, configDir, agents, servers, finish } = await prepareRun(bins, opts);
   const log = openSync(path.join(dir, 'daemon.log'), 'a');
-  const daemon = serverProcess(() => spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts'), 'run', '--config', configDir], { cwd: REPO, stdio: ['ignore', log, log] }), opts.httpPort, 30_000);
+  // PBX_DAEMON=dist runs the compiled daemon (npm run build) as the image does, without tsx's loader in its memory.
+  const entry = process.env.PBX_DAEMON === 'dist' ? [path.join(REPO, 'dist/src/cli/main.js')] : ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
+  const daemon = serverProcess(() => spawn(process.execPath, [...entry, 'run', '--config', configDir], { cwd: REPO, stdio: ['ignore', log, log] }), opts.httpPort, 30_000);
   const http = async (pathname: string) => (await fetch(`http://127.0.0.1:${opts.httpPort}${pathname}`)).json() as Promise<unknown>;
   const stack: ProcessStack = {
     dir,
