@@ -54,7 +54,7 @@ export async function playAlone(api: Api, ep: Endpoint, file: string): Promise<v
 export type BridgeWatch = (a: string, b: string, timeoutMs: number) => Promise<boolean>;
 
 /**
- * Bridges two legs (whatever either heard stops), and answers once
+ * Bridges two legs (whatever either heard stops: the transfer ends it), and answers once
  * FreeSWITCH's media bridge runs, asking once more if it did not take.
  * uuid_bridge only starts a transfer: a leg moved out of another bridge whose
  * old partner was hung up before the move finished was parked
@@ -66,7 +66,8 @@ export type BridgeWatch = (a: string, b: string, timeoutMs: number) => Promise<b
  * those questions multiplied as bridges slowed.
  */
 export async function bridge(api: Api, a: string, b: string, started: BridgeWatch): Promise<void> {
-  await silence(api, a);
+  // No uuid_break first: uuid_bridge's transfer ends whatever either leg was running (music, a prompt), and each
+  // command costs FreeSWITCH a thread and a byte-at-a-time read.
   for (let attempt = 0; ; attempt++) {
     const running = started(a, b, 1_000);
     await ok(api, `uuid_bridge ${a} ${b}`);
