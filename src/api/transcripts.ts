@@ -21,16 +21,18 @@ import type { Job } from '../core/jobs/queue.js';
 import type { Turn } from '../core/stt/speakers.js';
 import type { TranscriptView } from '../app/transcription/service.js';
 import type { CallRow, RecordingRow } from '../store/calls.js';
-import { normaliseWords, type JobRow, type TranscriptRow, type VoicemailRow } from '../store/transcripts.js';
+import { searchWords as normaliseWords } from '../core/stt/speakers.js';
+import type { JobRow, TranscriptRow, VoicemailRow } from '../store/transcripts.js';
 
 export interface TranscriptApiDeps {
   config: () => Config;
   view(callId: string): Promise<TranscriptView>;
   call(callId: string): Promise<CallRow | undefined>;
-  list(q: { limit: number; before?: number; queue?: string; agent?: string; ids?: string[] }): Promise<CallRow[]>;
+  list(q: { limit: number; before?: number; queue?: string; agent?: string; ids?: string[]; visibleTo?: { agent: string; queues: string[] } }): Promise<CallRow[]>;
   recordings(callId: string): Promise<RecordingRow[]>;
   search(text: string, limit: number): Promise<TranscriptRow[]>;
   messages(boxes: string[], limit: number): Promise<VoicemailRow[]>;
+  messageCounts(boxes: string[]): Promise<Map<string, { new: number; total: number }>>;
   message(id: string): Promise<VoicemailRow | undefined>;
   updateMessage(id: string, patch: Partial<Omit<VoicemailRow, 'id'>>): Promise<void>;
   transcripts(callId: string): Promise<TranscriptRow[]>;
@@ -110,11 +112,9 @@ export function registerTranscripts(app: FastifyInstance, d: TranscriptApiDeps):
         found = await d.search(q.text, 5000);
       }
       const ids = found ? [...new Set(found.map((t) => t.call_id))] : undefined;
-      let calls = ids && ids.length === 0 ? [] : await d.list({ limit: me === undefined ? q.limit : 1000, ...(q.before !== undefined ? { before: q.before } : {}), ...(q.queue ? { queue: q.queue } : {}), ...(q.agent ? { agent: q.agent } : {}), ...(ids ? { ids } : {}) });
-      if (me !== undefined) {
-        const mine = new Set(supervises(me));
-        calls = calls.filter((c) => c.agent_id === me || (c.queue_id !== null && mine.has(c.queue_id))).slice(0, q.limit);
-      }
+      // An agent's own calls and their supervised queues', chosen by the query itself (not the newest rows filtered after).
+      const visibleTo = me !== undefined ? { visibleTo: { agent: me, queues: supervises(me) } } : {};
+      const calls = ids && ids.length === 0 ? [] : await d.list({ limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}), ...(q.queue ? { queue: q.queue } : {}), ...(q.agent ? { agent: q.agent } : {}), ...(ids ? { ids } : {}), ...visibleTo });
       if (!found) return { calls };
       const byCall = new Map<string, Turn[]>();
       for (const t of found) byCall.set(t.call_id, [...(byCall.get(t.call_id) ?? []), ...matches(JSON.parse(t.turns) as Turn[], words)]);
@@ -163,10 +163,9 @@ export function registerTranscripts(app: FastifyInstance, d: TranscriptApiDeps):
         if (!boxes.includes(req.query.box)) return reply.code(config.voicemail[req.query.box] ? 403 : 404).send({ error: `no voicemail box "${req.query.box}" of yours`, field: 'box' });
         boxes = [req.query.box];
       }
-      const rows = await d.messages(boxes, req.query.limit);
-      const all = await d.messages(boxes, 10_000);
+      const [rows, counts] = await Promise.all([d.messages(boxes, req.query.limit), d.messageCounts(boxes)]);
       return {
-        boxes: boxes.map((id) => ({ id, ...(config.voicemail[id]?.name ? { name: config.voicemail[id]!.name } : {}), new: all.filter((m) => m.box_id === id && m.status === 'new').length, total: all.filter((m) => m.box_id === id).length })),
+        boxes: boxes.map((id) => ({ id, ...(config.voicemail[id]?.name ? { name: config.voicemail[id]!.name } : {}), new: counts.get(id)?.new ?? 0, total: counts.get(id)?.total ?? 0 })),
         messages: await Promise.all(rows.map(async (m) => shape(m, await transcriptText(m)))),
       };
     },

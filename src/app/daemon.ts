@@ -319,6 +319,7 @@ export async function startDaemon(configDir: string, config: Config, log: Logger
       recordings: (callId) => calls.recordings(callId),
       search: (text, limit) => transcriptStore.search(text, limit),
       messages: (boxes, limit) => transcriptStore.messages(boxes, limit),
+      messageCounts: (boxes) => transcriptStore.messageCounts(boxes),
       message: (id) => transcriptStore.message(id),
       updateMessage: (id, patch) => transcriptStore.updateMessage(id, patch),
       transcripts: (callId) => transcriptStore.transcripts(callId),

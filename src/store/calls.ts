@@ -190,12 +190,14 @@ export class CallStore {
     return this.db.selectFrom('recordings').selectAll().where('expires_at', '<=', now).where('deleted_at', 'is', null).limit(limit).execute();
   }
 
-  async list(opts: { limit: number; before?: number; queue?: string; agent?: string; ids?: string[] }): Promise<CallRow[]> {
+  async list(opts: { limit: number; before?: number; queue?: string; agent?: string; ids?: string[]; visibleTo?: { agent: string; queues: string[] } }): Promise<CallRow[]> {
     let q = this.db.selectFrom('calls').selectAll().orderBy('arrived_at', 'desc').limit(opts.limit);
     if (opts.before !== undefined) q = q.where('arrived_at', '<', opts.before);
     if (opts.queue) q = q.where('queue_id', '=', opts.queue);
     if (opts.agent) q = q.where('agent_id', '=', opts.agent);
     if (opts.ids) q = q.where('id', 'in', opts.ids.length ? opts.ids : ['']);
+    const v = opts.visibleTo;
+    if (v) q = q.where((eb) => eb.or([eb('agent_id', '=', v.agent), ...(v.queues.length ? [eb('queue_id', 'in', v.queues)] : [])]));
     return q.execute();
   }
 

@@ -12,9 +12,6 @@ export type JobRow = JobTable;
 export type TranscriptRow = TranscriptTable;
 export type VoicemailRow = VoicemailMessageTable;
 
-/** How transcripts are stored for the search, and how a query is read. */
-export const normaliseWords = searchWords;
-
 export class TranscriptStore {
   constructor(private readonly db: Db) {}
 
@@ -64,7 +61,7 @@ export class TranscriptStore {
 
   /** Transcripts holding every word of `query` (at least one word), newest first. */
   async search(query: string, limit: number): Promise<TranscriptRow[]> {
-    const words = normaliseWords(query).split(' ').filter(Boolean);
+    const words = searchWords(query).split(' ').filter(Boolean);
     if (!words.length) return [];
     let q = this.db.selectFrom('transcripts').selectAll().orderBy('created_at', 'desc').limit(limit);
     // Whole words: the stored text has single spaces between words, and a space is added at both ends.
@@ -85,6 +82,20 @@ export class TranscriptStore {
   messages(boxes: string[], limit: number): Promise<VoicemailRow[]> {
     if (!boxes.length) return Promise.resolve([]);
     return this.db.selectFrom('voicemail_messages').selectAll().where('box_id', 'in', boxes).orderBy('received_at', 'desc').limit(limit).execute();
+  }
+
+  /** New and total messages per box. */
+  async messageCounts(boxes: string[]): Promise<Map<string, { new: number; total: number }>> {
+    const out = new Map<string, { new: number; total: number }>();
+    if (!boxes.length) return out;
+    const rows = await this.db.selectFrom('voicemail_messages').select(['box_id', 'status', (eb) => eb.fn.countAll<number>().as('n')]).where('box_id', 'in', boxes).groupBy(['box_id', 'status']).execute();
+    for (const r of rows) {
+      const c = out.get(r.box_id) ?? { new: 0, total: 0 };
+      c.total += Number(r.n);
+      if (r.status === 'new') c.new += Number(r.n);
+      out.set(r.box_id, c);
+    }
+    return out;
   }
 
   async updateMessage(id: string, patch: Partial<Omit<VoicemailRow, 'id'>>): Promise<void> {

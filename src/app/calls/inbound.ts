@@ -217,8 +217,9 @@ async function voicemail(ctx: CentreContext, call: CallState, boxId: string): Pr
   let callerHungUp = false;
   call.caller.dialog.once('destroy', () => (callerHungUp = true));
   await record(ep, file, box.maxSec).catch((err: Error) => ctx.d.log.warn({ callId: call.id, err: err.message }, 'voicemail recording failed'));
-  ctx.timeline(call, 'voicemail-recorded', { box: boxId, file: name, durationMs: ctx.now() - started });
-  ctx.d.transcription?.voicemail({ callId: call.id, boxId, file: name, durationMs: ctx.now() - started, callerNumber: call.callerNumber, callerName: call.contactName ?? call.callerName, receivedAt: started });
+  const durationMs = ctx.now() - started;
+  ctx.timeline(call, 'voicemail-recorded', { box: boxId, file: name, durationMs });
+  ctx.d.transcription?.voicemail({ callId: call.id, boxId, file: name, durationMs, callerNumber: call.callerNumber, callerName: call.contactName ?? call.callerName, receivedAt: started });
   ctx.finish(call, { side: callerHungUp ? 'caller' : 'system', cause: 'NORMAL_CLEARING', disposition: 'voicemail' }, false, callerHungUp);
 }
 

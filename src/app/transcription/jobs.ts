@@ -86,6 +86,11 @@ export class JobRunner {
     return this.queue?.get(id);
   }
 
+  /** Whether any job not yet finished has a payload `match` accepts. */
+  unfinished(match: (payload: unknown) => boolean): boolean {
+    return (this.queue?.jobs() ?? []).some((j) => (j.status === 'pending' || j.status === 'running') && match(this.payloads.get(j.id)));
+  }
+
   jobs(): Job[] {
     return this.queue?.jobs() ?? [];
   }
@@ -130,6 +135,8 @@ export class JobRunner {
   private feed(input: JobInput): void {
     if (!this.queue || this.stopped) return;
     this.apply(this.queue.step(input));
+    // Done work leaves memory after a day (its row stays): a daemon that runs for months does not keep every job.
+    for (const id of this.queue.forget((input.at ?? this.d.now()) - DAY)) this.payloads.delete(id);
   }
 
   private apply(commands: JobCommand[]): void {

@@ -64,10 +64,6 @@ export class Transcription implements TranscriptionHooks {
   private engineCache?: { key: string; engine: SttEngine };
   private mailerCache?: { key: string; mailer: Mailer };
   private readonly live = new Map<string, LiveTranscriber>();
-  /** Live calls that could not be transcribed live: their recordings are transcribed afterwards. */
-  private readonly liveRefused = new Set<string>();
-  /** Calls with work queued, for `pending`. */
-  private readonly callOfJob = new Map<string, string>();
 
   constructor(private readonly d: TranscriptionDeps) {
     this.jobs = new JobRunner({ store: d.store, log: d.log, ...(d.metrics ? { metrics: d.metrics } : {}), now: d.now });
@@ -124,7 +120,6 @@ export class Transcription implements TranscriptionHooks {
     const max = this.d.config().transcription.maxLiveCalls;
     const engine = this.engine();
     if (this.live.size >= max || !engine.stream) {
-      this.liveRefused.add(call.id);
       this.d.log.info({ callId: call.id, live: this.live.size, max }, 'live transcription refused (at its limit, or the engine cannot stream): the recording is transcribed after the call');
       return;
     }
@@ -147,7 +142,6 @@ export class Transcription implements TranscriptionHooks {
   }
 
   ended(callId: string): void {
-    this.liveRefused.delete(callId);
     const t = this.live.get(callId);
     if (!t) return;
     this.live.delete(callId);
@@ -165,7 +159,6 @@ export class Transcription implements TranscriptionHooks {
     const wanted = r.mode === 'post-call' || (r.mode === 'live' && !this.live.has(r.callId));
     if (!wanted) return;
     const id = `tr-${r.id}`;
-    this.callOfJob.set(id, r.callId);
     // A few seconds for FreeSWITCH to close the file (its header is written then).
     this.jobs.add(KIND.recording, id, { recordingId: r.id, callId: r.callId }, this.d.now() + 3000).catch((err: Error) => this.d.log.error({ recording: r.id, err: err.message }, 'transcription could not be queued'));
   }
@@ -178,7 +171,8 @@ export class Transcription implements TranscriptionHooks {
 
   async transcriptOf(callId: string): Promise<TranscriptView> {
     const rows = await this.d.store.transcripts(callId);
-    const pending = [...this.callOfJob].some(([job, call]) => call === callId && ['pending', 'running'].includes(this.jobs.get(job)?.status ?? '')) || this.live.has(callId);
+    // Every job's payload names its call: a restarted process knows what is still to come.
+    const pending = this.live.has(callId) || this.jobs.unfinished((p) => (p as { callId?: string } | undefined)?.callId === callId);
     return {
       callId,
       pending,
@@ -254,7 +248,7 @@ export class Transcription implements TranscriptionHooks {
   private async voicemailLeft(m: { callId: string; boxId: string; file: string; durationMs: number; callerNumber: string; callerName: string; receivedAt: number }): Promise<void> {
     const config = this.d.config();
     const box = config.voicemail[m.boxId];
-    const transcribe = (box?.transcribe ?? true) && config.transcription !== undefined;
+    const transcribe = box?.transcribe ?? true;
     const recipients = box?.email ?? [];
     const id = `vm-${m.callId}`;
     const row: VoicemailRow = {
@@ -275,9 +269,8 @@ export class Transcription implements TranscriptionHooks {
       emailed_at: null,
     };
     await this.d.store.addMessage(row);
-    this.callOfJob.set(`vmt-${id}`, m.callId);
-    if (transcribe) await this.jobs.add(KIND.voicemail, `vmt-${id}`, { messageId: id }, this.d.now() + 1000);
-    else if (row.email_status === 'pending') await this.jobs.add(KIND.email, `vme-${id}`, { messageId: id });
+    if (transcribe) await this.jobs.add(KIND.voicemail, `vmt-${id}`, { messageId: id, callId: m.callId }, this.d.now() + 1000);
+    else if (row.email_status === 'pending') await this.jobs.add(KIND.email, `vme-${id}`, { messageId: id, callId: m.callId });
     this.d.log.info({ callId: m.callId, box: m.boxId, durationMs: m.durationMs, transcribe, recipients: recipients.length }, 'voicemail message left');
   }
 
@@ -301,7 +294,7 @@ export class Transcription implements TranscriptionHooks {
 
   private async queueEmail(m: VoicemailRow, transcriptError?: string): Promise<void> {
     if (m.email_status !== 'pending') return;
-    await this.jobs.add(KIND.email, `vme-${m.id}`, { messageId: m.id, ...(transcriptError ? { transcriptError } : {}) });
+    await this.jobs.add(KIND.email, `vme-${m.id}`, { messageId: m.id, callId: m.call_id, ...(transcriptError ? { transcriptError } : {}) });
   }
 
   private mailer(): Pick<Mailer, 'send'> {
