@@ -15,7 +15,8 @@
  * conference's chatter) is not asked for.
  */
 import { EventEmitter } from 'node:events';
-import { FreeSwitchClient } from 'esl-lite';
+import { randomBytes } from 'node:crypto';
+import { FreeSwitchClient, FreeSwitchEventEmitter } from 'esl-lite';
 import type { Logger } from 'pino';
 
 export interface ChannelStats {
@@ -41,9 +42,18 @@ export interface EventSocketEvents {
 const FILTERS = [
   'Event-Name CHANNEL_HANGUP_COMPLETE',
   'Event-Name CHANNEL_BRIDGE',
-  'Event-Name BACKGROUND_JOB',
   'Application-UUID /^[0-9A-HJKMNP-TV-Z]{26}$/',
 ];
+
+/**
+ * FreeSWITCH sends every background job's result to every connection that
+ * subscribes to BACKGROUND_JOB. Each connection names its jobs with its own
+ * prefix (this process's, then the connection's) and lets only those through.
+ */
+const PROCESS_TAG = randomBytes(4).toString('hex');
+const jobFilter = (tag: string) => `Job-UUID /^${tag}-/`;
+
+type JobResult = Awaited<ReturnType<FreeSwitchClient['bgapi']>>;
 
 /** esl-lite internals (3.2.x, pinned): its subscribing, and its command queue. */
 interface EslLiteInternals {
@@ -51,6 +61,30 @@ interface EslLiteInternals {
   event_json(event: string): void;
   queue: { enqueue(item: { queued: number; buf: Buffer; resolve: () => boolean }): void };
   sendNextCommand(): void;
+  send(command: string, headers: Record<string, string>, body: undefined, timeoutMs: number): Promise<Exclude<JobResult, { body: unknown }> | object>;
+  awaitBackgroundJob(jobUuid: string, timeoutMs: number, signal: FreeSwitchEventEmitter<'abort', { abort: (arg: undefined) => void }>): Promise<JobResult>;
+}
+
+/**
+ * esl-lite's bgapi, with the Job-UUID chosen here (`tag`, then a counter)
+ * instead of a random one, so that the connection's filter can pick out its
+ * own jobs' results. FreeSWITCH keeps at most 36 characters of it.
+ */
+function taggedBgapi(client: FreeSwitchClient, tag: string): (command: string, timeoutMs: number) => Promise<JobResult> {
+  const lite = client as unknown as EslLiteInternals;
+  let seq = 0;
+  return async (command, timeoutMs) => {
+    seq = (seq + 1) % Number.MAX_SAFE_INTEGER;
+    const jobUuid = `${tag}-${seq.toString(36)}`;
+    const signal = new FreeSwitchEventEmitter<'abort', { abort: (arg: undefined) => void }>();
+    const result = lite.awaitBackgroundJob(jobUuid, timeoutMs, signal);
+    const sent = await lite.send(`bgapi ${command}`, { 'job-uuid': jobUuid }, undefined, timeoutMs);
+    if (sent instanceof Error) {
+      signal.emit('abort', undefined);
+      return sent as Exclude<JobResult, { body: unknown }>;
+    }
+    return await result;
+  };
 }
 
 /**
@@ -95,7 +129,8 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
   up = false;
   lastError = 'not connected yet';
   private readonly bridgeWaiters = new Map<string, Set<() => void>>();
-  private readonly commands: { client: FreeSwitchClient; busy: number }[];
+  private readonly commands: { client: FreeSwitchClient; bgapi: ReturnType<typeof taggedBgapi>; busy: number }[];
+  private readonly probeBgapi: ReturnType<typeof taggedBgapi>;
 
   constructor(
     opts: { host: string; port: number; password: string },
@@ -105,8 +140,14 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     super();
     // Each call adopted after a restart listens for its own channels' end: hundreds of listeners are normal.
     this.setMaxListeners(0);
-    this.client = eslClient(opts, log, ['CHANNEL_EXECUTE_COMPLETE'], FILTERS);
-    this.commands = Array.from({ length: COMMAND_CONNECTIONS }, () => ({ client: eslClient(opts, log, [], ['Event-Name BACKGROUND_JOB']), busy: 0 }));
+    const mainTag = `${PROCESS_TAG}m`;
+    this.client = eslClient(opts, log, ['CHANNEL_EXECUTE_COMPLETE'], [...FILTERS, jobFilter(mainTag)]);
+    this.probeBgapi = taggedBgapi(this.client, mainTag);
+    this.commands = Array.from({ length: COMMAND_CONNECTIONS }, (_, i) => {
+      const tag = `${PROCESS_TAG}${i}`;
+      const client = eslClient(opts, log, [], [jobFilter(tag)]);
+      return { client, bgapi: taggedBgapi(client, tag), busy: 0 };
+    });
     this.client.on('CHANNEL_BRIDGE', (ev) => {
       const d = ev.body.data;
       const waiters = this.bridgeWaiters.get(pairKey(String(d['Bridge-A-Unique-ID'] ?? ''), String(d['Bridge-B-Unique-ID'] ?? '')));
@@ -126,7 +167,7 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
 
   start(): void {
     const probe = async () => {
-      const res = await this.client.bgapi('status', this.probeMs);
+      const res = await this.probeBgapi('status', this.probeMs);
       const ok = !(res instanceof Error);
       if (ok && !this.up) {
         this.up = true;
@@ -178,7 +219,7 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     const c = this.commands.reduce((a, b) => (b.busy < a.busy ? b : a));
     c.busy++;
     try {
-      const res = await c.client.bgapi(command, timeoutMs);
+      const res = await c.bgapi(command, timeoutMs);
       if (res instanceof Error) throw res;
       return String(res.body.response ?? '');
     } finally {

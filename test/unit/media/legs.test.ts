@@ -181,19 +181,31 @@ t.test("the daemon's connections: events and applications on one, no CUSTOM even
   const events = main.commands.filter((c) => c.startsWith('event json ')).map((c) => c.slice(11));
   t.notOk(events.includes('CUSTOM'), 'not every CUSTOM event');
   for (const e of ['BACKGROUND_JOB', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_BRIDGE']) t.ok(events.includes(e), `subscribes to ${e}`);
-  t.same(
-    main.commands.filter((c) => c.startsWith('filter ')),
-    ['filter Event-Name CHANNEL_HANGUP_COMPLETE', 'filter Event-Name CHANNEL_BRIDGE', 'filter Event-Name BACKGROUND_JOB', 'filter Application-UUID /^[0-9A-HJKMNP-TV-Z]{26}$/'],
-  );
-  for (const c of srv.conns.filter((c) => c !== main)) {
-    t.same(c.commands.filter((x) => x.startsWith('event ') || x.startsWith('filter ')), ['event json BACKGROUND_JOB', 'filter Event-Name BACKGROUND_JOB'], 'a command connection takes its jobs\' results only');
+  const mainFilters = main.commands.filter((c) => c.startsWith('filter '));
+  t.same(mainFilters.slice(0, 3), ['filter Event-Name CHANNEL_HANGUP_COMPLETE', 'filter Event-Name CHANNEL_BRIDGE', 'filter Application-UUID /^[0-9A-HJKMNP-TV-Z]{26}$/']);
+  t.notOk(mainFilters.includes('filter Event-Name BACKGROUND_JOB'), "not every connection's job results");
+  // Each connection lets through the results of its own jobs only: their Job-UUID starts with its tag.
+  const tags = new Set<string>();
+  for (const c of srv.conns) {
+    const jobFilters = c.commands.filter((x) => x.startsWith('filter Job-UUID '));
+    t.equal(jobFilters.length, 1, 'one job filter per connection');
+    const tag = /^filter Job-UUID \/\^(\w+)-\/$/.exec(jobFilters[0] ?? '')?.[1];
+    t.ok(tag, `a tag in ${jobFilters[0]}`);
+    tags.add(tag!);
+    if (c !== main) t.same(c.commands.filter((x) => x.startsWith('event ') || x.startsWith('filter ')), ['event json BACKGROUND_JOB', `filter Job-UUID /^${tag}-/`], "a command connection takes its own jobs' results only");
   }
+  t.equal(tags.size, 5, 'five different tags');
 
   const replies = await Promise.all(['uuid_getvar a x', 'uuid_getvar b x', 'uuid_getvar c x', 'uuid_getvar d x'].map((c) => esl.api(c)));
   t.same(replies, ['+OK uuid_getvar a x', '+OK uuid_getvar b x', '+OK uuid_getvar c x', '+OK uuid_getvar d x'], 'each reply to its command');
   const carriers = srv.conns.filter((c) => c.commands.some((x) => x.startsWith('bgapi uuid_getvar')));
   t.equal(carriers.length, 4, 'four commands at once go over four connections');
   t.notOk(carriers.includes(main), 'none over the events connection');
+  for (const c of carriers) {
+    const tag = /^filter Job-UUID \/\^(\w+)-\/$/.exec(c.commands.find((x) => x.startsWith('filter Job-UUID ')) ?? '')?.[1];
+    const jobs = c.commands.filter((x) => x.startsWith('bgapi ')).map((x) => /job-uuid: (\S+)/.exec(x)?.[1] ?? '');
+    t.ok(jobs.length > 0 && jobs.every((j) => j.startsWith(`${tag}-`) && j.length <= 36), `its jobs are named with its tag (${jobs.join(', ')})`);
+  }
 
   const seen = esl.bridgeStarted('leg-a', 'leg-b', 2_000);
   const other = esl.bridgeStarted('leg-a', 'leg-c', 200);
