@@ -194,6 +194,12 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * FreeSWITCH's own flags, as docker-compose.yml passes them; FREESWITCH_ARGS
+ * (space-separated) replaces them, to compare settings in a benchmark.
+ */
+const FREESWITCH_ARGS = process.env.FREESWITCH_ARGS?.trim() ? process.env.FREESWITCH_ARGS.trim().split(/\s+/) : ['-nonat', '-nc', '-nf'];
+
 /** Starts FreeSWITCH and drachtio-server (not the daemon) in a fresh run directory. */
 export async function startServers(bins: Binaries, dir: string, drachtioXml: string): Promise<{ stop(): Promise<void>; fs: ServerProcess; drachtio: ServerProcess }> {
   for (const port of [PORTS.eslPort, PORTS.drachtioAdmin]) {
@@ -209,7 +215,7 @@ export async function startServers(bins: Binaries, dir: string, drachtioXml: str
     () =>
       spawn(
         bins.freeswitch,
-        ['-nonat', '-nc', '-nf', '-conf', path.join(REPO, 'freeswitch-conf'), '-sounds', path.join(REPO, 'sounds'), '-log', run('log'), '-db', run('db'), '-run', run('run'), '-temp', run('tmp'), '-storage', run('storage'), '-recordings', run('recordings'), '-cache', run('cache'), '-certs', run('certs')],
+        [...FREESWITCH_ARGS, '-conf', path.join(REPO, 'freeswitch-conf'), '-sounds', path.join(REPO, 'sounds'), '-log', run('log'), '-db', run('db'), '-run', run('run'), '-temp', run('tmp'), '-storage', run('storage'), '-recordings', run('recordings'), '-cache', run('cache'), '-certs', run('certs')],
         {
           stdio: ['ignore', fsLog, fsLog],
           env: {
