@@ -51,9 +51,10 @@ async function registerGroup(stack: ProcessStack, agents: AgentSpec[], port: num
 async function freeswitchChannels(): Promise<number> {
   const client = new FreeSwitchClient({ host: '127.0.0.1', port: PORTS.eslPort, password: 'ClueCon', logger: pino({ level: 'silent' }) });
   try {
-    const res = await client.bgapi('show channels count', 5_000);
+    // the session count of `status`, not `show channels` (FreeSWITCH's SQL table, empty under -nosql)
+    const res = await client.bgapi('status', 5_000);
     if (res instanceof Error) throw res;
-    return Number(/(\d+) total/.exec(String(res.body.response ?? ''))?.[1] ?? NaN);
+    return Number(/(\d+) session\(s\) - peak/.exec(String(res.body.response ?? ''))?.[1] ?? NaN);
   } finally {
     client.end();
   }
