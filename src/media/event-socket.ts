@@ -87,14 +87,18 @@ function taggedBgapi(client: FreeSwitchClient, tag: string): (command: string, t
   };
 }
 
+type Bgapi = ReturnType<typeof taggedBgapi>;
+
 /**
  * An esl-lite client that subscribes to `events` only (it always adds
- * BACKGROUND_JOB, for bgapi) and, on every (re)connection, asks FreeSWITCH
- * to filter to `filters`. esl-lite subscribes to its set when it connects,
- * on the next tick; BACKGROUND_JOB is always among them, so the filters
- * follow it.
+ * BACKGROUND_JOB, for its jobs) and, on every (re)connection, asks
+ * FreeSWITCH to filter to `filters` and to the results of its own jobs,
+ * which `bgapi` names with `tag`. esl-lite subscribes to its set when it
+ * connects, on the next tick; BACKGROUND_JOB is always among them, so the
+ * filters follow it.
  */
-function eslClient(opts: { host: string; port: number; password: string }, log: Logger, events: string[], filters: string[]): FreeSwitchClient {
+function eslClient(opts: { host: string; port: number; password: string }, log: Logger, events: string[], filters: string[], tag: string): { client: FreeSwitchClient; bgapi: Bgapi } {
+  const all = [...filters, jobFilter(tag)];
   // esl-lite logs every reconnect attempt at error level; the probe reports the state once instead.
   const client = new FreeSwitchClient({ ...opts, logger: log.child({ component: 'esl' }, { level: 'fatal' }) });
   const lite = client as unknown as EslLiteInternals;
@@ -104,10 +108,10 @@ function eslClient(opts: { host: string; port: number; password: string }, log: 
   lite.event_json = (event: string) => {
     subscribe(event);
     if (event !== 'BACKGROUND_JOB') return;
-    for (const f of filters) lite.queue.enqueue({ queued: performance.now(), buf: Buffer.from(`filter ${f}\n\n`), resolve: () => true });
+    for (const f of all) lite.queue.enqueue({ queued: performance.now(), buf: Buffer.from(`filter ${f}\n\n`), resolve: () => true });
     lite.sendNextCommand();
   };
-  return client;
+  return { client, bgapi: taggedBgapi(client, tag) };
 }
 
 /**
@@ -129,8 +133,8 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
   up = false;
   lastError = 'not connected yet';
   private readonly bridgeWaiters = new Map<string, Set<() => void>>();
-  private readonly commands: { client: FreeSwitchClient; bgapi: ReturnType<typeof taggedBgapi>; busy: number }[];
-  private readonly probeBgapi: ReturnType<typeof taggedBgapi>;
+  private readonly commands: { client: FreeSwitchClient; bgapi: Bgapi; busy: number }[];
+  private readonly probeBgapi: Bgapi;
 
   constructor(
     opts: { host: string; port: number; password: string },
@@ -140,14 +144,10 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     super();
     // Each call adopted after a restart listens for its own channels' end: hundreds of listeners are normal.
     this.setMaxListeners(0);
-    const mainTag = `${PROCESS_TAG}m`;
-    this.client = eslClient(opts, log, ['CHANNEL_EXECUTE_COMPLETE'], [...FILTERS, jobFilter(mainTag)]);
-    this.probeBgapi = taggedBgapi(this.client, mainTag);
-    this.commands = Array.from({ length: COMMAND_CONNECTIONS }, (_, i) => {
-      const tag = `${PROCESS_TAG}${i}`;
-      const client = eslClient(opts, log, [], [jobFilter(tag)]);
-      return { client, bgapi: taggedBgapi(client, tag), busy: 0 };
-    });
+    const main = eslClient(opts, log, ['CHANNEL_EXECUTE_COMPLETE'], FILTERS, `${PROCESS_TAG}m`);
+    this.client = main.client;
+    this.probeBgapi = main.bgapi;
+    this.commands = Array.from({ length: COMMAND_CONNECTIONS }, (_, i) => ({ ...eslClient(opts, log, [], [], `${PROCESS_TAG}${i}`), busy: 0 }));
     this.client.on('CHANNEL_BRIDGE', (ev) => {
       const d = ev.body.data;
       const waiters = this.bridgeWaiters.get(pairKey(String(d['Bridge-A-Unique-ID'] ?? ''), String(d['Bridge-B-Unique-ID'] ?? '')));
