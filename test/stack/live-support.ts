@@ -43,13 +43,15 @@ export async function api(stack: Stack, method: string, pathname: string, body?:
 }
 
 /** Which of the test tones dominate what a party heard in [from, to). */
-export function dominant(peer: RtpPeer, from: number, to: number): { tone?: number; rms: number; share: Record<number, number> } {
+export function dominant(peer: RtpPeer, from: number, to: number): { tone?: number; rms: number; share: Record<number, number>; packets: number; streams: string[]; gaps: number } {
   const h = peer.heard(from, to, FREQS);
   const best = FREQS.reduce((a, b) => (h.share[b]! > h.share[a]! ? b : a));
-  return { ...(h.rms > 150 && h.share[best]! > 0.5 ? { tone: best } : {}), rms: Math.round(h.rms), share: h.share };
+  return { ...(h.rms > 150 && h.share[best]! > 0.5 ? { tone: best } : {}), rms: Math.round(h.rms), share: h.share, packets: h.packets, streams: h.streams, gaps: h.gaps };
 }
 
-export const describe = (d: ReturnType<typeof dominant>) => `${d.tone ? `${d.tone} Hz` : 'no tone'} (rms ${d.rms}; ${FREQS.map((f) => `${f}: ${d.share[f]!.toFixed(2)}`).join(', ')})`;
+/** What a party heard, for an assertion's message: the tone, its level and shares, and (when it is not one clean stream) how the packets came. */
+export const describe = (d: ReturnType<typeof dominant>) =>
+  `${d.tone ? `${d.tone} Hz` : 'no tone'} (rms ${d.rms}; ${FREQS.map((f) => `${f}: ${d.share[f]!.toFixed(2)}`).join(', ')}; ${d.packets} packets${d.streams.length > 1 || d.gaps ? ` from ${d.streams.join(', ')}, ${d.gaps} gaps` : ''})`;
 
 export interface Parties {
   customer: RtpPeer;
