@@ -179,7 +179,15 @@ export class RtpPeer {
 
   /** The PCMU audio received between two wall-clock times, as linear samples. */
   audio(from: number, to: number): Int16Array {
-    const chunks = this.received.filter((r) => r.pt === 0 && r.at >= from && r.at < to);
+    return this.decode(this.audioPackets(from, to));
+  }
+
+  /** The PCMU packets received between two wall-clock times. */
+  private audioPackets(from: number, to: number): Received[] {
+    return this.received.filter((r) => r.pt === 0 && r.at >= from && r.at < to);
+  }
+
+  private decode(chunks: Received[]): Int16Array {
     const out = new Int16Array(chunks.length * 160);
     let i = 0;
     for (const c of chunks) for (const b of c.payload) out[i++] = mulawToLinear(b);
@@ -191,13 +199,13 @@ export class RtpPeer {
    * the received energy at it, and the window's RMS level.
    */
   heard(from: number, to: number, freqs: number[]): { rms: number; packets: number; share: Record<number, number>; streams: string[]; gaps: number } {
-    const a = this.audio(from, to);
+    const chunks = this.audioPackets(from, to);
+    const a = this.decode(chunks);
     let e = 0;
     for (const x of a) e += x * x;
     const share: Record<number, number> = {};
     for (const f of freqs) share[f] = toneShare(a, f);
     // How the window's audio reached us: one stream per source and SSRC, and sequence gaps or repeats within each.
-    const chunks = this.received.filter((r) => r.pt === 0 && r.at >= from && r.at < to);
     const last = new Map<string, number>();
     let gaps = 0;
     for (const c of chunks) {
@@ -206,7 +214,7 @@ export class RtpPeer {
       if (prev !== undefined && ((c.seq - prev) & 0xffff) !== 1) gaps++;
       last.set(key, c.seq);
     }
-    return { rms: a.length ? Math.sqrt(e / a.length) : 0, packets: a.length / 160, share, streams: [...last.keys()], gaps };
+    return { rms: a.length ? Math.sqrt(e / a.length) : 0, packets: a.length / FRAME, share, streams: [...last.keys()], gaps };
   }
 
   /** The first packet received at or after `from` (wall-clock ms) that `match` accepts. */
