@@ -35,9 +35,10 @@ const FRAME = 160;
  * The share of the audio's energy at `freq` (0..1), measured frame by frame
  * (Goertzel at the exact frequency over each 20 ms frame, weighted by the
  * frame's energy). Frame by frame because media is carried in frames: a frame
- * that FreeSWITCH drops or repeats when a sender's clock drifts (what a
- * phone's jitter buffer conceals) breaks the tone's phase, and measured over a
- * whole window a single break half-way can cancel a pure tone. Within a frame,
+ * that FreeSWITCH drops or conceals when a sender's clock drifts (this peer's
+ * 20 ms timer fires a little late each time: ~49.6 packets a second) breaks
+ * the tone's phase, and measured over a whole window a single break half-way
+ * can cancel a pure tone. Within a frame,
  * 350 and 440 Hz (the closest pair the tests use) leak under 2% into each other.
  */
 export function toneShare(samples: ArrayLike<number>, freq: number, rate = 8000): number {
@@ -90,8 +91,7 @@ export class RtpPeer {
       if (this.remote?.address !== rinfo.address || this.remote.port !== rinfo.port) this.remote = { address: rinfo.address, port: rinfo.port };
       this.received.push({ at: performance.timeOrigin + performance.now(), pt: msg[1]! & 0x7f, ts: msg.readUInt32BE(4), seq: msg.readUInt16BE(2), ssrc: msg.readUInt32BE(8), from: `${rinfo.address}:${rinfo.port}`, payload: msg.subarray(12 + (msg[0]! & 0x0f) * 4) });
     });
-    // Checked every 5 ms and sent on a schedule kept from the start, as a phone's clock does: timers that each fire a little late would send fewer than 50 packets a second.
-    this.timer = setInterval(() => this.tick(), 5);
+    this.timer = setInterval(() => this.tick(), 20);
   }
 
   static async open(freqHz: number, amplitude = 6000): Promise<RtpPeer> {
@@ -119,26 +119,9 @@ export class RtpPeer {
     this.dtmfQueue.push(...digits.split(''));
   }
 
-  /** When the next packet is due (performance.now()), 0 while not sending. */
-  private due = 0;
-
   private tick(): void {
     if (!this.remote) this.remote = sdpHint(this.port);
-    if (!this.remote || !this.sending) {
-      this.due = 0;
-      return;
-    }
-    const now = performance.now();
-    // After a stall of the event loop, start afresh rather than send a burst of stale audio.
-    if (!this.due || now - this.due > 100) this.due = now;
-    while (this.due <= now) {
-      this.sendFrame();
-      this.due += 20;
-    }
-  }
-
-  private sendFrame(): void {
-    const remote = this.remote!;
+    if (!this.remote || !this.sending) return;
     const header = Buffer.alloc(12);
     header[0] = 0x80;
     header.writeUInt32BE(this.ssrc, 8);
@@ -174,7 +157,7 @@ export class RtpPeer {
       header.writeUInt32BE(this.ts >>> 0, 4);
       this.ts += 160;
     }
-    this.sock.send(Buffer.concat([header, payload]), remote.port, remote.address);
+    this.sock.send(Buffer.concat([header, payload]), this.remote.port, this.remote.address);
   }
 
   /** The PCMU audio received between two wall-clock times, as linear samples. */
